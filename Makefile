@@ -1,0 +1,166 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# The one build of uptrace: the BPF object and its skeleton, the uptrace binary, the
+# examples, the test fixtures and the tests.  `make V=1` shows the commands.
+#
+#   make deps      install the Debian packages the build and the tests need (as root)
+#   make           build/uptrace and the examples
+#   make test      unit tests and end-to-end tests, plain and under ASan+UBSan
+#   make install   PREFIX=/usr/local DESTDIR=
+
+OUTPUT ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 $(WARN) -MMD -MP -I$(OUTPUT) -Iprobes -Iloader -Isymbols \
+	-DUPTRACE_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+LIBS := -lbpf -lelf -ldw -lmsgpackc -lz -lm -lpthread
+
+# ASan+UBSan flavour of everything, in its own tree: make SAN=1
+ifeq ($(SAN),1)
+OUTPUT := build-san
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+override LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# vmlinux.h from the running kernel's BTF, or the committed copy when it has none.
+VMLINUX_BTF := $(wildcard /sys/kernel/btf/vmlinux)
+# System include dirs for the BPF target (asm/types.h and friends live in multiarch dirs).
+CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+BPF_SRCS := $(wildcard probes/*.bpf.c)
+BPF_OBJS := $(patsubst probes/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst probes/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+
+LIB_SRCS := $(wildcard symbols/*.c) $(filter-out loader/main.c,$(wildcard loader/*.c))
+LIB_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
+MAIN_OBJ := $(OUTPUT)/loader/main.o
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+
+EXAMPLES := examples/flb-mini/flb-mini examples/flb-mini/flb-mini.stripped
+
+.SECONDARY:
+
+.PHONY: all
+all: $(OUTPUT)/uptrace examples
+
+$(OUTPUT) $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+ifneq ($(VMLINUX_BTF),)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+else
+	$(call msg,CP,$@)
+	$(Q)cp probes/vmlinux_$(ARCH).h $@
+endif
+
+$(OUTPUT)/%.bpf.o: probes/%.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP \
+		-I$(OUTPUT) -Iprobes $(CLANG_BPF_SYS_INCLUDES) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+# Only loader/ sees the skeletons; symbols/ and the unit tests build without BPF.
+$(OUTPUT)/loader/%.o: loader/%.c $(SKELS)
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.o: %.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/libuptrace.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUTPUT)/uptrace: $(MAIN_OBJ) $(OUTPUT)/libuptrace.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# ---- examples -----------------------------------------------------------------------------
+
+.PHONY: examples
+examples: $(EXAMPLES)
+
+examples/flb-mini/flb-mini: examples/flb-mini/flb-mini.c
+	$(call msg,EXAMPLE,$@)
+	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -fno-omit-frame-pointer -rdynamic $< -o $@ \
+		-lmsgpackc -lpthread
+
+# As a distribution ships it: no debug info, no .symtab; functions only in .dynsym.
+examples/flb-mini/flb-mini.stripped: examples/flb-mini/flb-mini
+	$(call msg,STRIP,$@)
+	$(Q)strip --strip-all -o $@ $<
+
+# ---- tests ----------------------------------------------------------------------------------
+
+-include tests/fixtures/fixtures.mk
+
+$(OUTPUT)/tests/%: $(OUTPUT)/tests/unit/%.o $(OUTPUT)/libuptrace.a | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS) -lcmocka -o $@
+
+.PHONY: unit e2e test test-plain test-san
+unit: $(UNIT_BINS) $(FIXTURES)
+	$(Q)set -e; for t in $(UNIT_BINS); do \
+		UPTRACE_FIXTURES=$(OUTPUT)/fixtures UPTRACE_VECTORS=$(CURDIR)/../shared/vectors $$t; \
+	done
+
+e2e: all $(OUTPUT)/uptrace $(FIXTURES)
+	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace bash tests/e2e/run.sh
+
+test-plain: unit e2e
+
+test-san:
+	$(Q)$(MAKE) --no-print-directory SAN=1 test-plain
+
+test: test-plain test-san
+
+# ---- bench, install, clean ------------------------------------------------------------------
+
+.PHONY: install uninstall clean deps
+
+install: $(OUTPUT)/uptrace
+	install -D -m 0755 $(OUTPUT)/uptrace $(DESTDIR)$(PREFIX)/bin/uptrace
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/uptrace
+
+DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
+	libmsgpack-dev libcmocka-dev pkg-config jq binutils bpftrace libcapstone-dev
+
+deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PKGS)
+
+clean:
+	rm -rf build build-san $(EXAMPLES)
+
+-include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)
