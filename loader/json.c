@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * json.c - the output buffer and the JSON primitives every event is written with.
+ *
+ * Design:
+ *  - One struct obuf per output stream.  It grows by doubling and is reset, not freed,
+ *    between events, so once it has reached the size of the largest event nothing here
+ *    allocates again.  An allocation failure is sticky (ob->oom): later writes are dropped
+ *    and the caller checks ob_ok() once per event instead of after every call.
+ *  - Writers that know an upper bound of their output (strings, numbers, times) reserve it
+ *    once and then store bytes through a plain pointer; only ob_printf() formats twice.
+ *  - Everything that takes bytes treats them as untrusted.  ob_json_str() always produces a
+ *    valid JSON string: valid UTF-8 passes through, each byte that is not part of a valid
+ *    sequence is written as \u00XX (its Latin-1 reading), so no byte is lost or merged.
+ *  - Times are formatted from integer seconds with our own days -> civil date conversion, so
+ *    the output never depends on TZ, the C library's gmtime() or the range of time_t.
+ *  - Numbers are formatted with the C library (printf uses the "C" locale unless the
+ *    program calls setlocale(), which uptrace does not).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+#define OB_MIN_CAP 4096
+
+void ob_init(struct obuf *ob)
+{
+	ob->buf = NULL;
+	ob->len = 0;
+	ob->cap = 0;
+	ob->oom = false;
+}
+
+void ob_free(struct obuf *ob)
+{
+	if (!ob)
+		return;
+	free(ob->buf);
+	ob_init(ob);
+}
+
+bool ob_reserve(struct obuf *ob, size_t n)
+{
+	size_t cap;
+	char *buf;
+
+	if (ob->oom)
+		return false;
+	if (n <= ob->cap - ob->len)
+		return true;
+	if (n > SIZE_MAX / 2 - ob->len)
+		goto oom;
+	cap = ob->cap ? ob->cap : OB_MIN_CAP;
+	while (cap - ob->len < n)
+		cap *= 2;
+	buf = realloc(ob->buf, cap);
+	if (!buf)
+		goto oom;
+	ob->buf = buf;
+	ob->cap = cap;
+	return true;
+oom:
+	ob->oom = true;
+	return false;
+}
+
+void ob_putc(struct obuf *ob, char c)
+{
+	if (!ob_reserve(ob, 1))
+		return;
+	ob->buf[ob->len++] = c;
+}
+
+void ob_write(struct obuf *ob, const void *p, size_t n)
+{
+	if (!n || !ob_reserve(ob, n))
+		return;
+	memcpy(ob->buf + ob->len, p, n);
+	ob->len += n;
+}
+
+void ob_puts(struct obuf *ob, const char *s)
+{
+	ob_write(ob, s, strlen(s));
+}
+
+void ob_printf(struct obuf *ob, const char *fmt, ...)
+{
+	va_list ap;
+	size_t room;
+	int n;
+
+	if (!ob_reserve(ob, 64))
+		return;
+	room = ob->cap - ob->len;
+	va_start(ap, fmt);
+	n = vsnprintf(ob->buf + ob->len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= room) {
+		if (!ob_reserve(ob, (size_t)n + 1))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(ob->buf + ob->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	ob->len += (size_t)n;
+}
+
+void ob_truncate(struct obuf *ob, size_t mark)
+{
+	if (mark < ob->len)
+		ob->len = mark;
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s (1..4), or 0 when s[0] does not start one.
+ * The second byte's range is what excludes overlongs (E0, F0), surrogates (ED) and code
+ * points above U+10FFFF (F4); C0, C1 and F5..FF never start a sequence.
+ */
+static size_t utf8_seq(const uint8_t *s, size_t n)
+{
+	uint8_t b = s[0], lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (b < 0x80)
+		return 1;
+	if (b < 0xc2 || b > 0xf4)
+		return 0;
+	len = b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+	if (b == 0xe0)
+		lo = 0xa0;
+	else if (b == 0xed)
+		hi = 0x9f;
+	else if (b == 0xf0)
+		lo = 0x90;
+	else if (b == 0xf4)
+		hi = 0x8f;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+bool utf8_valid(const void *s, size_t n)
+{
+	const uint8_t *p = s, *end = p + n;
+	size_t k;
+
+	while (p < end) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		k = utf8_seq(p, (size_t)(end - p));
+		if (!k)
+			return false;
+		p += k;
+	}
+	return true;
+}
+
+static const char hexdig[] = "0123456789abcdef";
+
+static char *put_u00(char *o, uint8_t b)
+{
+	memcpy(o, "\\u00", 4);
+	o[4] = hexdig[b >> 4];
+	o[5] = hexdig[b & 0xf];
+	return o + 6;
+}
+
+/* One byte below 0x80: copied, or escaped when JSON requires it. */
+static char *put_ascii(char *o, uint8_t b)
+{
+	static const char short_esc[32] = {
+		['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f', ['\r'] = 'r',
+	};
+
+	if (b >= 0x20 && b != '"' && b != '\\') {
+		*o++ = (char)b;
+	} else if (b == '"' || b == '\\') {
+		*o++ = '\\';
+		*o++ = (char)b;
+	} else if (short_esc[b]) {
+		*o++ = '\\';
+		*o++ = short_esc[b];
+	} else {
+		o = put_u00(o, b);
+	}
+	return o;
+}
+
+void ob_json_str(struct obuf *ob, const void *s, size_t n)
+{
+	const uint8_t *p = s, *end = p + n;
+	size_t k;
+	char *o;
+
+	/* Worst case: every byte becomes \u00XX. */
+	if (n > (SIZE_MAX - 2) / 6 || !ob_reserve(ob, n * 6 + 2)) {
+		ob->oom = true;
+		return;
+	}
+	o = ob->buf + ob->len;
+	*o++ = '"';
+	while (p < end) {
+		if (*p < 0x80) {
+			o = put_ascii(o, *p++);
+			continue;
+		}
+		k = utf8_seq(p, (size_t)(end - p));
+		if (!k) {
+			o = put_u00(o, *p++);
+		} else if (k == 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] & 0xfe) == 0xa8) {
+			/* U+2028/U+2029: valid JSON, but line breaks to JavaScript. */
+			memcpy(o, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+			o += 6;
+			p += 3;
+		} else {
+			memcpy(o, p, k);
+			o += k;
+			p += k;
+		}
+	}
+	*o++ = '"';
+	ob->len = (size_t)(o - ob->buf);
+}
+
+/*
+ * Shortest of %.{lo..hi}g that reads back equal, with ".0" added to integral values so a
+ * float stays a float for the reader (42.0, not 42).  %g never yields ".5" or "1." and its
+ * exponent form ("1e+300", "1e-07") is valid JSON.
+ */
+static void put_real(struct obuf *ob, double v, bool single)
+{
+	char tmp[40];
+	int prec = single ? 6 : 15, last = single ? 9 : 17;
+
+	if (!isfinite(v)) {
+		ob_write(ob, "null", 4);
+		return;
+	}
+	for (;; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		if (prec == last)
+			break;
+		if (single ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v)
+			break;
+	}
+	if (!strpbrk(tmp, ".e"))
+		strcat(tmp, ".0");
+	ob_puts(ob, tmp);
+}
+
+void ob_json_double(struct obuf *ob, double v)
+{
+	put_real(ob, v, false);
+}
+
+void ob_json_float(struct obuf *ob, float v)
+{
+	put_real(ob, v, true);
+}
+
+/* Decimal digits of v, written backwards ending at `end`; returns the first digit. */
+static char *fmt_u64(char *end, uint64_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+void ob_json_u64(struct obuf *ob, uint64_t v)
+{
+	char tmp[24], *s = fmt_u64(tmp + sizeof(tmp), v);
+
+	ob_write(ob, s, (size_t)(tmp + sizeof(tmp) - s));
+}
+
+void ob_json_s64(struct obuf *ob, int64_t v)
+{
+	char tmp[24], *s;
+
+	if (v >= 0) {
+		ob_json_u64(ob, (uint64_t)v);
+		return;
+	}
+	s = fmt_u64(tmp + sizeof(tmp), -(uint64_t)v);
+	*--s = '-';
+	ob_write(ob, s, (size_t)(tmp + sizeof(tmp) - s));
+}
+
+void ob_json_hex(struct obuf *ob, uint64_t v)
+{
+	char tmp[24], *s = tmp + sizeof(tmp);
+
+	*--s = '"';
+	do {
+		*--s = hexdig[v & 0xf];
+		v >>= 4;
+	} while (v);
+	*--s = 'x';
+	*--s = '0';
+	*--s = '"';
+	ob_write(ob, s, (size_t)(tmp + sizeof(tmp) - s));
+}
+
+void ob_json_base64(struct obuf *ob, const void *p, size_t n)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const uint8_t *s = p;
+	size_t i;
+	uint32_t w;
+	char *o;
+
+	if (n / 3 >= (SIZE_MAX - 8) / 4 || !ob_reserve(ob, (n + 2) / 3 * 4 + 2)) {
+		ob->oom = true;
+		return;
+	}
+	o = ob->buf + ob->len;
+	*o++ = '"';
+	for (i = 0; i + 3 <= n; i += 3) {
+		w = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		*o++ = b64[w >> 18];
+		*o++ = b64[(w >> 12) & 63];
+		*o++ = b64[(w >> 6) & 63];
+		*o++ = b64[w & 63];
+	}
+	if (i < n) {
+		w = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0);
+		*o++ = b64[w >> 18];
+		*o++ = b64[(w >> 12) & 63];
+		*o++ = i + 1 < n ? b64[(w >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	*o++ = '"';
+	ob->len = (size_t)(o - ob->buf);
+}
+
+/*
+ * Days since 1970-01-01 -> proleptic Gregorian year/month/day.  Counting from 0000-03-01
+ * puts the leap day at the end of the year, so a 400-year era is 146097 days and the
+ * month lengths from March on follow (153 * m + 2) / 5.
+ */
+static void civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t z = days + 719468; /* days from 0000-03-01 to 1970-01-01 */
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);			      /* [0, 146096] */
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);		      /* [0, 365] */
+	unsigned mp = (5 * doy + 2) / 153;				      /* March = 0 */
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static char *put_dec(char *o, unsigned v, int width)
+{
+	int i;
+
+	for (i = width - 1; i >= 0; i--) {
+		o[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return o + width;
+}
+
+void ob_json_time(struct obuf *ob, int64_t sec, uint32_t nsec)
+{
+	int64_t days, rem, y;
+	unsigned mon, day;
+	char *o;
+
+	/* Hostile nanoseconds (>= 1 s) carry into the seconds rather than print 10 digits. */
+	if (nsec >= 1000000000u) {
+		if (sec <= INT64_MAX - nsec / 1000000000u)
+			sec += nsec / 1000000000u;
+		nsec %= 1000000000u;
+	}
+	days = sec / 86400;
+	rem = sec % 86400;
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
+	civil_from_days(days, &y, &mon, &day);
+	if (y < 0 || y > 9999) {
+		/* Outside RFC 3339; still a string a reader can make sense of. */
+		ob_printf(ob, "\"%" PRId64 "-%02u-%02uT%02u:%02u:%02u.%09uZ\"", y, mon, day,
+			  (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60),
+			  nsec);
+		return;
+	}
+	if (!ob_reserve(ob, 32))
+		return;
+	o = ob->buf + ob->len;
+	*o++ = '"';
+	o = put_dec(o, (unsigned)y, 4);
+	*o++ = '-';
+	o = put_dec(o, mon, 2);
+	*o++ = '-';
+	o = put_dec(o, day, 2);
+	*o++ = 'T';
+	o = put_dec(o, (unsigned)(rem / 3600), 2);
+	*o++ = ':';
+	o = put_dec(o, (unsigned)(rem / 60 % 60), 2);
+	*o++ = ':';
+	o = put_dec(o, (unsigned)(rem % 60), 2);
+	*o++ = '.';
+	o = put_dec(o, nsec, 9);
+	*o++ = 'Z';
+	*o++ = '"';
+	ob->len = (size_t)(o - ob->buf);
+}
