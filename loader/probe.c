@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * probe.c - from a probe definition and a prototype to the spec BPF executes.
+ *
+ * Three sources of arguments, in order of preference:
+ *   1. the fetch list the user wrote: each name resolves to a parameter of the prototype
+ *      (or is argN), each type is the one written or the parameter's default;
+ *   2. the prototype alone: every parameter, typed by the default rules below;
+ *   3. nothing known: arg0..arg5 as hex words.
+ * A length that names another argument makes BPF fetch that argument too; if the user did
+ * not ask to see it, it is fetched hidden.
+ *
+ * x86-64 SysV: the first six integer arguments are in rdi, rsi, rdx, rcx, r8, r9; the rest
+ * are on the stack, the 7th at sp + 8 at function entry (sp points at the return address).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe.h"
+#include "util.h"
+
+#define NREG_ARGS 6
+
+#if defined(__x86_64__)
+#define REGW(field) ((uint8_t)(offsetof(struct pt_regs_x86, field) / 8))
+/* The kernel's struct pt_regs for x86-64, which is what a uprobe program's context is. */
+struct pt_regs_x86 {
+	uint64_t r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip,
+		cs, flags, sp, ss;
+};
+static const uint8_t arg_regs[NREG_ARGS] = { REGW(di), REGW(si), REGW(dx),
+					     REGW(cx), REGW(r8), REGW(r9) };
+#else
+#error "uptrace knows the calling convention of x86-64 only"
+#endif
+
+/* The ABI location of integer argument number n at function entry. */
+static void abi_loc(struct upt_arg_spec *a, int n)
+{
+	if (n < NREG_ARGS) {
+		a->loc = UPT_LOC_REG;
+		a->reg = arg_regs[n];
+	} else {
+		a->loc = UPT_LOC_STACK;
+		a->off = 8 * (n - NREG_ARGS + 1);
+	}
+	a->size = 8;
+}
+
+static int find_param(const struct proto *proto, const char *name)
+{
+	int i;
+
+	for (i = 0; proto && i < proto->nparams; i++)
+		if (!strcmp(proto->params[i].name, name))
+			return i;
+	return -1;
+}
+
+/* "arg3" -> 3; -1 when not of that form. */
+static int argn(const char *name)
+{
+	char *end;
+	long n;
+
+	if (strncmp(name, "arg", 3) || !name[3])
+		return -1;
+	n = strtol(name + 3, &end, 10);
+	if (*end || n < 0 || n > 63)
+		return -1;
+	return n;
+}
+
+/* Scalar rendering of a parameter's C type. */
+static void scalar_out(struct arg_out *o, struct upt_arg_spec *a, const struct param *prm)
+{
+	switch (prm->cls) {
+	case CT_BOOL:
+		o->rd = RD_BOOL;
+		break;
+	case CT_INT:
+		o->rd = prm->is_signed ? RD_SIGNED : RD_UNSIGNED;
+		break;
+	case CT_UNSUPPORTED:
+		o->rd = RD_UNSUPPORTED;
+		a->loc = UPT_LOC_NONE;
+		break;
+	default:
+		o->rd = RD_PTR;
+		break;
+	}
+	o->size = prm->cls == CT_INT || prm->cls == CT_BOOL ? prm->size : 8;
+	a->size = o->size;
+}
+
+/*
+ * The default rules (DESIGN.md): char * is a string; void * or char * followed by a
+ * size-like parameter is a buffer of that length decoded `auto`; integers, enums and bools
+ * are numbers; other pointers are hex addresses.
+ */
+static void default_type(const struct proto *proto, int i, struct arg_out *o,
+			 struct upt_arg_spec *a, int *len_param)
+{
+	const struct param *prm = &proto->params[i];
+	bool sized = i + 1 < proto->nparams && proto->params[i + 1].cls == CT_INT &&
+		     param_is_size_like(proto->params[i + 1].name);
+
+	*len_param = -1;
+	if ((prm->cls == CT_CHAR_PTR || prm->cls == CT_VOID_PTR) && sized) {
+		o->rd = RD_AUTO;
+		a->cap = UPT_CAP_BYTES;
+		*len_param = i + 1;
+	} else if (prm->cls == CT_CHAR_PTR) {
+		o->rd = RD_STR;
+		a->cap = UPT_CAP_STR;
+	} else {
+		scalar_out(o, a, prm);
+	}
+}
+
+/* Apply an explicit :TYPE. */
+static void explicit_type(enum fetch_type t, struct arg_out *o, struct upt_arg_spec *a)
+{
+	static const struct {
+		enum render rd;
+		uint8_t size;
+		uint8_t cap;
+	} map[] = {
+		[FT_S8] = { RD_SIGNED, 1, UPT_CAP_SCALAR },
+		[FT_S16] = { RD_SIGNED, 2, UPT_CAP_SCALAR },
+		[FT_S32] = { RD_SIGNED, 4, UPT_CAP_SCALAR },
+		[FT_S64] = { RD_SIGNED, 8, UPT_CAP_SCALAR },
+		[FT_U8] = { RD_UNSIGNED, 1, UPT_CAP_SCALAR },
+		[FT_U16] = { RD_UNSIGNED, 2, UPT_CAP_SCALAR },
+		[FT_U32] = { RD_UNSIGNED, 4, UPT_CAP_SCALAR },
+		[FT_U64] = { RD_UNSIGNED, 8, UPT_CAP_SCALAR },
+		[FT_X64] = { RD_HEX, 8, UPT_CAP_SCALAR },
+		[FT_PTR] = { RD_PTR, 8, UPT_CAP_SCALAR },
+		[FT_STR] = { RD_STR, 8, UPT_CAP_STR },
+		[FT_BYTES] = { RD_BYTES, 8, UPT_CAP_BYTES },
+		[FT_MSGPACK] = { RD_MSGPACK, 8, UPT_CAP_BYTES },
+		[FT_AUTO] = { RD_AUTO, 8, UPT_CAP_BYTES },
+	};
+
+	o->rd = map[t].rd;
+	o->size = map[t].size;
+	a->size = map[t].size;
+	a->cap = map[t].cap;
+}
+
+static int spec_error(const struct probe_def *def, const struct fetch *f, const char *fmt,
+		      const char *name)
+{
+	FILE *out = upt_errf ? upt_errf : stderr;
+
+	fprintf(out, "uptrace: bad probe: ");
+	fprintf(out, fmt, name);
+	fprintf(out, "\n    %s\n    %*s^\n", def->text, f ? f->pos : 0, "");
+	return -EINVAL;
+}
+
+/* Index of the fetch named `name` in p, adding a hidden one when absent; -errno. */
+static int fetch_index(struct probe *p, const struct probe_def *def, const struct fetch *f,
+		       const struct proto *proto, const char *name)
+{
+	struct upt_arg_spec *a;
+	int i, n;
+
+	for (i = 0; i < (int)p->spec.nargs; i++)
+		if (!strcmp(p->out[i].name, name))
+			return i;
+	n = argn(name);
+	if (n < 0)
+		n = find_param(proto, name);
+	if (n < 0)
+		return spec_error(def, f, "no argument '%s' for the length", name);
+	if (p->spec.nargs == UPT_MAX_ARGS)
+		return spec_error(def, f, "too many arguments to fetch (%s)", name);
+	i = p->spec.nargs++;
+	a = &p->spec.args[i];
+	abi_loc(a, n);
+	p->out[i].name = strdup(name);
+	p->out[i].rd = RD_HIDDEN;
+	p->out[i].size = 8;
+	return p->out[i].name ? i : -ENOMEM;
+}
+
+static int set_len(struct probe *p, int i, const struct probe_def *def, const struct fetch *f,
+		   const struct proto *proto, int len_param)
+{
+	struct upt_arg_spec *a = &p->spec.args[i];
+	const char *name = NULL;
+	int j;
+
+	if (f && f->has_len && !f->len_expr) {
+		a->len_kind = UPT_LEN_FIXED;
+		a->len_val = f->len_num > UINT32_MAX ? UINT32_MAX : f->len_num;
+		if (a->cap == UPT_CAP_STR)
+			a->cap = UPT_CAP_BYTES;
+		return 0;
+	}
+	if (f && f->len_expr)
+		name = f->len_expr;
+	else if (len_param >= 0)
+		name = proto->params[len_param].name;
+	if (!name) {
+		if (a->cap == UPT_CAP_BYTES)
+			return spec_error(def, f, "'%s' needs a length: TYPE[N] or TYPE[arg]",
+					  p->out[i].name);
+		return 0;
+	}
+	j = fetch_index(p, def, f, proto, name);
+	if (j < 0)
+		return j;
+	a->len_kind = UPT_LEN_ARG;
+	a->len_val = j;
+	if (a->cap == UPT_CAP_STR)
+		a->cap = UPT_CAP_BYTES; /* a bounded string: the bytes, printed up to a NUL */
+	return 0;
+}
+
+static int build_fetch(struct probe *p, const struct probe_def *def, const struct fetch *f,
+		       const struct proto *proto)
+{
+	int i = p->spec.nargs, n, pi = -1, len_param = -1;
+	struct upt_arg_spec *a = &p->spec.args[i];
+	struct arg_out *o = &p->out[i];
+
+	if (f->nmembers)
+		return spec_error(def, f, "member access in '%s' needs DWARF debug info",
+				  f->text);
+	if (!strcmp(f->base, "$retval"))
+		return spec_error(def, f, "'%s' exists only in a %%return probe", f->base);
+	n = argn(f->base);
+	if (n < 0) {
+		pi = find_param(proto, f->base);
+		if (pi < 0)
+			return spec_error(def, f,
+					  proto ? "no parameter '%s' (see uptrace -l)"
+						: "no parameter '%s': without debug info or a "
+						  "built-in prototype use arg0..argN",
+					  f->base);
+		n = pi;
+	}
+	p->spec.nargs++;
+	o->name = strdup(f->text);
+	if (!o->name)
+		return -ENOMEM;
+	abi_loc(a, n);
+	if (f->type != FT_DEFAULT)
+		explicit_type(f->type, o, a);
+	else if (pi >= 0)
+		default_type(proto, pi, o, a, &len_param);
+	else if (f->has_len)
+		explicit_type(FT_AUTO, o, a);
+	else
+		explicit_type(FT_X64, o, a);
+	if (f->has_len && o->rd != RD_STR && a->cap != UPT_CAP_BYTES)
+		explicit_type(FT_AUTO, o, a); /* "name[len]" on a default-typed pointer */
+	return set_len(p, i, def, f, proto, f->type == FT_DEFAULT ? len_param : -1);
+}
+
+static int build_from_proto(struct probe *p, const struct probe_def *def,
+			    const struct proto *proto)
+{
+	int i, len_param, err;
+
+	for (i = 0; i < proto->nparams && i < UPT_MAX_ARGS; i++) {
+		p->out[i].name = strdup(proto->params[i].name);
+		if (!p->out[i].name)
+			return -ENOMEM;
+		abi_loc(&p->spec.args[i], i);
+		default_type(proto, i, &p->out[i], &p->spec.args[i], &len_param);
+		p->spec.nargs++;
+	}
+	for (i = 0; i < (int)p->spec.nargs; i++) {
+		if (p->spec.args[i].cap != UPT_CAP_BYTES)
+			continue;
+		default_type(proto, i, &p->out[i], &p->spec.args[i], &len_param);
+		err = set_len(p, i, def, NULL, proto, len_param);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int probe__build(struct probe *p, const struct probe_def *def, const struct proto *proto,
+		 uint32_t max_bytes)
+{
+	char name[16];
+	int i, err = 0;
+
+	p->ret = def->ret;
+	p->spec.max_bytes = max_bytes;
+	if (def->has_list) {
+		for (i = 0; i < def->nfetches && !err; i++)
+			err = build_fetch(p, def, &def->fetches[i], proto);
+	} else if (proto) {
+		err = build_from_proto(p, def, proto);
+	} else {
+		for (i = 0; i < NREG_ARGS; i++) {
+			snprintf(name, sizeof(name), "arg%d", i);
+			p->out[i].name = strdup(name);
+			if (!p->out[i].name)
+				return -ENOMEM;
+			abi_loc(&p->spec.args[i], i);
+			explicit_type(FT_X64, &p->out[i], &p->spec.args[i]);
+			p->spec.nargs++;
+		}
+	}
+	return err;
+}
+
+void probe__free(struct probe *p)
+{
+	int i;
+
+	if (!p)
+		return;
+	for (i = 0; i < UPT_MAX_ARGS; i++)
+		free(p->out[i].name);
+	free(p->binary);
+	free(p->func);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * probe.h - a resolved probe: where it attaches, what BPF fetches, how user space prints it.
+ */
+#ifndef UPTRACE_PROBE_H
+#define UPTRACE_PROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "spec.h"
+#include "uptrace.h"
+
+/* How an argument's captured value is printed. */
+enum render {
+	RD_HIDDEN = 0, /* fetched only as another argument's length */
+	RD_SIGNED,
+	RD_UNSIGNED,
+	RD_HEX,	 /* "0x..." */
+	RD_PTR,	 /* "0x..." or null */
+	RD_BOOL,
+	RD_STR,	 /* text (a bounded capture stops at its first NUL) */
+	RD_BYTES, /* {"encoding":"base64","data":...} */
+	RD_MSGPACK,
+	RD_AUTO, /* msgpack, else UTF-8 text, else base64 */
+	RD_UNSUPPORTED, /* a parameter not passed in a general register */
+};
+
+struct arg_out {
+	char *name;
+	enum render rd;
+	uint8_t size; /* bytes of a scalar, for sign extension */
+};
+
+struct probe {
+	char *binary;	/* the object attached to */
+	char *func;	/* the symbol */
+	uint64_t addr;	/* its address in the object */
+	uint64_t offset; /* file offset the uprobe is attached at */
+	bool ret;
+	struct arg_out out[UPT_MAX_ARGS];
+	struct upt_probe_spec spec;
+
+	/* counters, filled while tracing */
+	uint64_t events, truncated, faults, drops, drops_reported;
+};
+
+/*
+ * Fill p->spec and p->out for function `func` of probe definition `def`: the explicit
+ * fetch list when there is one (names resolved against `proto`, which may be NULL),
+ * otherwise every parameter of `proto` typed by the default rules, otherwise arg0..arg5
+ * as hex.  Errors (unknown name, missing length, ...) are printed with the probe text.
+ */
+int probe__build(struct probe *p, const struct probe_def *def, const struct proto *proto,
+		 uint32_t max_bytes);
+void probe__free(struct probe *p);
+
+#endif /* UPTRACE_PROBE_H */

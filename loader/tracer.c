@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tracer.c - load the generic uprobe program, attach it once per probe, drain the ring.
+ *
+ * Sizing happens before load: the spec and drop maps get one entry per probe, the string
+ * bit bucket one slot per possible CPU of max_bytes + 2, the ring buffer the size asked for.
+ * Each uprobe is a perf-event link carrying the probe's index as its BPF cookie.  Attach is
+ * all-or-nothing: on the first failure every link made so far is destroyed before the error
+ * is returned, so nothing stays attached.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tracer.h"
+#include "util.h"
+#include "uptrace.skel.h"
+
+struct tracer {
+	struct tracer_opts opts;
+	struct uptrace_bpf *skel;
+	struct ring_buffer *rb;
+	struct probe **probes;
+	struct bpf_link **links;
+	uint32_t nprobes;
+	int ncpus;
+};
+
+int tracer__new(const struct tracer_opts *opts, struct tracer **out)
+{
+	struct tracer *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->opts = *opts;
+	*out = t;
+	return 0;
+}
+
+int tracer__add(struct tracer *t, struct probe *p)
+{
+	struct probe **tmp = realloc(t->probes, (t->nprobes + 1) * sizeof(*tmp));
+
+	if (!tmp) {
+		probe__free(p);
+		free(p);
+		return -ENOMEM;
+	}
+	t->probes = tmp;
+	t->probes[t->nprobes++] = p;
+	return 0;
+}
+
+struct probe **tracer__probes(struct tracer *t, uint32_t *n)
+{
+	*n = t->nprobes;
+	return t->probes;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && upt_verbose < 2)
+		return 0;
+	if (level == LIBBPF_INFO && !upt_verbose)
+		return 0;
+	return vfprintf(upt_errf ? upt_errf : stderr, fmt, ap);
+}
+
+static uint32_t max_bytes_of(const struct tracer *t)
+{
+	uint32_t i, m = 0;
+
+	for (i = 0; i < t->nprobes; i++)
+		if (t->probes[i]->spec.max_bytes > m)
+			m = t->probes[i]->spec.max_bytes;
+	return m;
+}
+
+static int size_maps(struct tracer *t)
+{
+	struct uptrace_bpf *s = t->skel;
+	uint32_t bucket = (max_bytes_of(t) + 2 + 7) & ~7u;
+	int err;
+
+	err = bpf_map__set_max_entries(s->maps.specs, t->nprobes);
+	err = err ?: bpf_map__set_max_entries(s->maps.drops, t->nprobes);
+	err = err ?: bpf_map__set_max_entries(s->maps.bucket, t->ncpus);
+	err = err ?: bpf_map__set_value_size(s->maps.bucket, bucket);
+	err = err ?: bpf_map__set_max_entries(s->maps.events, t->opts.ringbuf_size);
+	if (err)
+		return err;
+	s->rodata->bucket_size = bucket;
+	s->rodata->wake_interval_ns = t->opts.wake_interval_ms * 1000000ULL;
+	s->rodata->wakeup_bytes = t->opts.ringbuf_size / 4;
+	return 0;
+}
+
+static int sample_cb(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+
+	/* never negative: that would stop ring_buffer__poll() mid-batch */
+	t->opts.sample(t->opts.ctx, data, size);
+	return 0;
+}
+
+int tracer__load(struct tracer *t)
+{
+	uint32_t i;
+	int err;
+
+	libbpf_set_print(libbpf_print);
+	t->ncpus = libbpf_num_possible_cpus();
+	if (t->ncpus < 0)
+		return t->ncpus;
+	if (!t->nprobes)
+		return -EINVAL;
+	t->skel = uptrace_bpf__open();
+	if (!t->skel) {
+		err = -errno;
+		upt_err("cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	err = size_maps(t);
+	if (err) {
+		upt_err("cannot size the BPF maps: %s", strerror(-err));
+		return err;
+	}
+	err = uptrace_bpf__load(t->skel);
+	if (err) {
+		upt_err("cannot load the BPF program: %s%s", strerror(-err),
+			err == -EPERM ? " (uptrace needs root, or CAP_BPF and CAP_PERFMON)" : "");
+		return err;
+	}
+	for (i = 0; i < t->nprobes; i++) {
+		err = bpf_map__update_elem(t->skel->maps.specs, &i, sizeof(i), &t->probes[i]->spec,
+					   sizeof(t->probes[i]->spec), BPF_ANY);
+		if (err) {
+			upt_err("cannot store the spec of %s: %s", t->probes[i]->func,
+				strerror(-err));
+			return err;
+		}
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), sample_cb, t, NULL);
+	if (!t->rb) {
+		err = -errno;
+		upt_err("cannot map the ring buffer: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static void detach_all(struct tracer *t)
+{
+	uint32_t i;
+
+	for (i = 0; t->links && i < t->nprobes; i++) {
+		bpf_link__destroy(t->links[i]);
+		t->links[i] = NULL;
+	}
+}
+
+int tracer__attach(struct tracer *t)
+{
+	struct probe *p;
+	uint32_t i;
+	int err;
+
+	t->links = calloc(t->nprobes, sizeof(*t->links));
+	if (!t->links)
+		return -ENOMEM;
+	for (i = 0; i < t->nprobes; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = i);
+
+		p = t->probes[i];
+		uo.retprobe = p->ret;
+		t->links[i] = bpf_program__attach_uprobe_opts(t->skel->progs.upt_call,
+							      t->opts.pid, p->binary, p->offset,
+							      &uo);
+		if (!t->links[i]) {
+			err = -errno;
+			detach_all(t);
+			upt_err("cannot attach to %s:%s (offset 0x%llx): %s", p->binary, p->func,
+				(unsigned long long)p->offset, strerror(-err));
+			return err;
+		}
+		upt_info("attached %s:%s at offset 0x%llx", p->binary, p->func,
+			 (unsigned long long)p->offset);
+	}
+	return 0;
+}
+
+int tracer__poll(struct tracer *t, int timeout_ms)
+{
+	int n, m;
+
+	/*
+	 * Most records are committed without a wakeup, so epoll does not report them:
+	 * after the wait, consume whatever is there whether or not epoll said so.
+	 */
+	n = ring_buffer__poll(t->rb, timeout_ms);
+	if (n < 0 && n != -EINTR)
+		return n;
+	m = ring_buffer__consume(t->rb);
+	if (m < 0)
+		return m;
+	return (n > 0 ? n : 0) + m;
+}
+
+uint64_t tracer__drops_total(struct tracer *t)
+{
+	return __atomic_load_n(&t->skel->bss->drops_total, __ATOMIC_RELAXED);
+}
+
+void tracer__update_drops(struct tracer *t)
+{
+	uint64_t vals[t->ncpus > 0 ? t->ncpus : 1], sum;
+	uint32_t i;
+	int c;
+
+	for (i = 0; i < t->nprobes; i++) {
+		if (bpf_map__lookup_elem(t->skel->maps.drops, &i, sizeof(i), vals, sizeof(vals),
+					 0))
+			continue;
+		for (sum = 0, c = 0; c < t->ncpus; c++)
+			sum += vals[c];
+		t->probes[i]->drops = sum;
+	}
+}
+
+void tracer__free(struct tracer *t)
+{
+	uint32_t i;
+
+	if (!t)
+		return;
+	detach_all(t);
+	free(t->links);
+	ring_buffer__free(t->rb);
+	uptrace_bpf__destroy(t->skel);
+	for (i = 0; i < t->nprobes; i++) {
+		probe__free(t->probes[i]);
+		free(t->probes[i]);
+	}
+	free(t->probes);
+	free(t);
+}

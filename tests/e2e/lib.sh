@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# lib.sh - the end-to-end test harness: real BPF, real targets from examples/.
+#
+# A test is a shell function named test_*; it fails by calling `fail MSG` (or any command
+# failing under `set -e` inside it).  Every test gets a fresh $T scratch directory.  The run
+# ends with the plain "N passed, N failed, N skipped" line.
+
+UPTRACE=${UPTRACE:-$PWD/build/uptrace}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+FLB=$ROOT/examples/flb-mini/flb-mini
+FLB_STRIPPED=$ROOT/examples/flb-mini/flb-mini.stripped
+PASSED=0
+FAILED=0
+SKIPPED=0
+FAILED_NAMES=()
+
+fail() {
+	echo "    FAIL: $*" >&2
+	return 1
+}
+
+# eq WHAT EXPECTED ACTUAL
+eq() {
+	if [ "$2" != "$3" ]; then
+		fail "$1: expected '$2', got '$3'"
+		return 1
+	fi
+}
+
+# Start uptrace in the background (stdout -> $T/out, stderr -> $T/err) and wait until every
+# probe is attached.  Sets UPID.
+start_uptrace() {
+	"$UPTRACE" -v "$@" >"$T/out" 2>"$T/err" &
+	UPID=$!
+	local i
+	for i in $(seq 1 200); do
+		grep -q 'tracing .* probe' "$T/err" 2>/dev/null && return 0
+		if ! kill -0 "$UPID" 2>/dev/null; then
+			fail "uptrace exited early: $(cat "$T/err")"
+			return 1
+		fi
+		sleep 0.05
+	done
+	fail "uptrace did not attach in 10 s: $(cat "$T/err")"
+	return 1
+}
+
+# Wait for the background uptrace to exit (at most $1 seconds, default 20); sets USTATUS.
+wait_uptrace() {
+	local limit=${1:-20} i
+	for i in $(seq 1 $((limit * 20))); do
+		kill -0 "$UPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$UPID" 2>/dev/null; then
+		kill -INT "$UPID"
+		wait "$UPID" || true
+		fail "uptrace still running after ${limit}s: $(tail -3 "$T/err")"
+		return 1
+	fi
+	wait "$UPID" && USTATUS=0 || USTATUS=$?
+}
+
+# Nothing of ours may stay attached: no uprobe link or program of uptrace's remains.
+assert_nothing_attached() {
+	local left
+	left=$(bpftool -j prog list 2>/dev/null | jq -r '.[] | select(.name == "upt_call") | .id')
+	[ -z "$left" ] || fail "uptrace programs still loaded: $left"
+}
+
+# Whatever a test started in the background goes when the test ends, pass or fail.
+cleanup_bg() {
+	if [ -n "${UPID:-}" ]; then
+		kill -INT "$UPID" 2>/dev/null || true
+		wait "$UPID" 2>/dev/null || true
+	fi
+}
+
+run_tests() {
+	local t names
+	names=$(declare -F | awk '{print $3}' | grep '^test_' | grep -E "${TEST_FILTER:-.}")
+	for t in $names; do
+		T=$(mktemp -d /tmp/uptrace-e2e.XXXXXX)
+		printf '  %-50s ' "$t"
+		if (set -e; trap cleanup_bg EXIT; cd "$T"; "$t") 2>"$T/test.err"; then
+			if grep -q '^SKIP:' "$T/test.err"; then
+				echo "skipped ($(sed -n 's/^SKIP: //p' "$T/test.err"))"
+				SKIPPED=$((SKIPPED + 1))
+			else
+				echo ok
+				PASSED=$((PASSED + 1))
+			fi
+			rm -rf "$T"
+		else
+			echo FAILED
+			sed 's/^/      /' "$T/test.err" >&2
+			echo "      (scratch kept in $T)" >&2
+			FAILED=$((FAILED + 1))
+			FAILED_NAMES+=("$t")
+		fi
+	done
+	echo "e2e: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+	[ "$FAILED" -eq 0 ] || echo "failed: ${FAILED_NAMES[*]}"
+	[ "$FAILED" -eq 0 ]
+}

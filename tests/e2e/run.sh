@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# End-to-end tests: the real uptrace loads real BPF and traces examples/flb-mini.
+# Usage: UPTRACE=build/uptrace bash tests/e2e/run.sh   (TEST_FILTER=regex runs a subset)
+set -u
+. "$(dirname "$0")/lib.sh"
+
+# --- the flagship path ------------------------------------------------------------------------
+
+# Compare what uptrace printed (out) with what flb-mini says it passed (expect), call by call.
+# $1: jq program that maps an uptrace event to the expect-line shape.
+compare_calls() {
+	local shape=${1:-'{tag: .args.tag, tag_len: .args.tag_len, buf_size: .args.buf_size, buf: .args.buf}'}
+	jq -c "$shape" out >got.ndjson
+	jq -c . expect.ndjson >want.ndjson
+	if ! cmp -s got.ndjson want.ndjson; then
+		diff <(head -c 3000 want.ndjson) <(head -c 3000 got.ndjson) | head -20 >&2
+		fail "decoded calls differ from what flb-mini encoded"
+	fi
+}
+
+# flagship: `uptrace BINARY flb_input_log_append` with no spec prints every call, decoded.
+check_flagship() {
+	local bin=$1 n=7 pid
+	start_uptrace -n $n "$bin" flb_input_log_append
+	"$bin" -n $n -k 2 --metadata --expect expect.ndjson >flb.out &
+	pid=$!
+	wait $pid
+	wait_uptrace
+	eq "exit status" 0 "$USTATUS"
+	eq "events" $n "$(wc -l <out)"
+	compare_calls
+	eq "event_type" uprobe "$(jq -r .event_type out | sort -u)"
+	eq "function" flb_input_log_append "$(jq -r .function out | sort -u)"
+	eq "binary" "$(realpath "$bin")" "$(jq -r .binary out | sort -u)"
+	eq "comm" flb-pipeline "$(jq -r .comm out | sort -u)"
+	eq "pid" "$pid" "$(jq -r .pid out | sort -u)"
+	eq "tid is a thread of pid" 1 "$(jq -r 'select(.tid != .pid) | .tid' out | sort -u | wc -l)"
+	eq "arg names" '["ins","tag","tag_len","buf","buf_size"]' \
+		"$(jq -c '.args | keys_unsorted' out | sort -u)"
+	eq "ins is a hex address" 1 "$(jq -r '.args.ins | test("^0x[0-9a-f]+$")' out | sort -u | grep -c true)"
+	eq "time is RFC3339 ns" true \
+		"$(jq -r '.time | test("^20[0-9-]{8}T[0-9:]{8}\\.[0-9]{9}Z$")' out | sort -u)"
+	grep -q "^uptrace: $n events, 0 lost, 0 truncated, 0 read faults$" "$T/err" ||
+		fail "summary: $(tail -2 "$T/err")"
+}
+
+test_flagship_no_spec() {
+	check_flagship "$FLB"
+}
+
+test_flagship_stripped_binary() {
+	check_flagship "$FLB_STRIPPED"
+}
+
+test_explicit_spec() {
+	start_uptrace -n 3 "$FLB" 'flb_input_log_append(tag:str[tag_len], buf:msgpack[buf_size])'
+	"$FLB" -n 3 --tag app.log --expect expect.ndjson >/dev/null
+	wait_uptrace
+	eq "events" 3 "$(wc -l <out)"
+	eq "arg names" '["tag","buf"]' "$(jq -c '.args | keys_unsorted' out | sort -u)"
+	jq -c '{tag, buf}' expect.ndjson >want.ndjson
+	jq -c '{tag: .args.tag, buf: .args.buf}' out >got.ndjson
+	cmp -s want.ndjson got.ndjson || fail "tag/buf differ"
+	eq "tag" app.log "$(jq -r .args.tag out | sort -u)"
+}
+
+test_argn_and_types() {
+	start_uptrace -n 2 "$FLB" 'flb_input_log_append(arg2:u64, arg1:str, arg4:s32, arg3:bytes[arg4])'
+	"$FLB" -n 2 --tag abc --expect expect.ndjson >/dev/null
+	wait_uptrace
+	eq "events" 2 "$(wc -l <out)"
+	eq "arg2" 3 "$(jq -r .args.arg2 out | sort -u)"
+	eq "arg1" abc "$(jq -r .args.arg1 out | sort -u)"
+	eq "arg4 = buf_size" "$(jq -r .buf_size expect.ndjson | head -1)" "$(jq -r .args.arg4 out | head -1)"
+	eq "arg3 encoding" base64 "$(jq -r .args.arg3.encoding out | sort -u)"
+	eq "arg3 length" "$(jq -r .buf_size expect.ndjson | head -1)" \
+		"$(jq -r .args.arg3.data out | head -1 | base64 -d | wc -c)"
+}
+
+test_records_prototype() {
+	start_uptrace -n 1 "$FLB_STRIPPED" flb_input_log_append_records
+	"$FLB_STRIPPED" -n 1 --func flb_input_log_append_records -k 3 --expect expect.ndjson >/dev/null
+	wait_uptrace
+	eq "events" 1 "$(wc -l <out)"
+	eq "records" 3 "$(jq -r .args.records out)"
+	compare_calls
+}
+
+test_no_prototype_gives_hex_words() {
+	# main has no built-in prototype (and there is no DWARF reader yet): arg0..arg5 as hex
+	start_uptrace -n 1 "$FLB_STRIPPED" main
+	"$FLB_STRIPPED" -n 1 -k 1 >/dev/null
+	wait_uptrace
+	eq "arg names" '["arg0","arg1","arg2","arg3","arg4","arg5"]' "$(jq -c '.args | keys_unsorted' out)"
+	eq "argc" 0x5 "$(jq -r .args.arg0 out)"
+}
+
+test_seventh_argument_on_stack() {
+	start_uptrace -n 2 "$FLB" flb_input_chunk_append_raw
+	"$FLB" -n 2 --func flb_input_chunk_append_raw -k 2 --tag t7 --expect expect.ndjson >/dev/null
+	wait_uptrace
+	eq "events" 2 "$(wc -l <out)"
+	eq "arg names" '["in","event_type","records","tag","tag_len","buf","buf_size"]' \
+		"$(jq -c '.args | keys_unsorted' out | sort -u)"
+	eq "records" 2 "$(jq -r .args.records out | sort -u)"
+	eq "event_type" 0 "$(jq -r .args.event_type out | sort -u)"
+	compare_calls
+}
+
+test_formats_legacy_map32_group_nulltag() {
+	local opts
+	for opts in "--legacy" "--map32 -k 3" "--group -k 2 --metadata" "--map32 --group" "--null-tag"; do
+		start_uptrace -n 3 "$FLB" flb_input_log_append
+		# shellcheck disable=SC2086
+		"$FLB" -n 3 $opts --expect expect.ndjson >/dev/null
+		wait_uptrace
+		eq "events ($opts)" 3 "$(wc -l <out)"
+		compare_calls
+	done
+	eq "tag is null" null "$(jq -c .args.tag out | sort -u)"
+}
+
+test_glob_attaches_each_match() {
+	start_uptrace -n 4 "$FLB" 'flb_input_log_append*'
+	eq "probes" 4 "$(grep -c '^uptrace: attached ' "$T/err")"
+	for f in flb_input_log_append flb_input_log_append_records \
+		flb_input_log_append_skip_processor_stages flb_input_log_append_processed; do
+		"$FLB" -n 1 --func $f >/dev/null
+	done
+	wait_uptrace
+	eq "functions" "flb_input_log_append flb_input_log_append_processed flb_input_log_append_records flb_input_log_append_skip_processor_stages" \
+		"$(jq -r .function out | sort | xargs)"
+}
+
+# --- buffers: caps and truncation -------------------------------------------------------------
+
+test_64k_record_whole_with_max_bytes() {
+	start_uptrace -n 1 --max-bytes 65536 "$FLB" flb_input_log_append
+	"$FLB" -n 1 -s 65000 --expect expect.ndjson >/dev/null
+	wait_uptrace
+	eq "buf_size" 65000 "$(jq -r .args.buf_size out)"
+	compare_calls
+	grep -q '0 truncated' "$T/err" || fail "summary: $(tail -1 "$T/err")"
+}
+
+test_64k_record_truncated_by_default() {
+	start_uptrace -n 1 "$FLB" flb_input_log_append
+	"$FLB" -n 1 -k 2 -s 3000 --expect expect.ndjson >/dev/null
+	wait_uptrace
+	local size
+	size=$(jq -r .buf_size expect.ndjson)
+	eq "buf_size" "$size" "$(jq -r .args.buf_size out)"
+	eq "truncated" true "$(jq -r .args.buf.truncated out)"
+	eq "length" "$size" "$(jq -r .args.buf.length out)"
+	# 4096 of 6000 bytes: the first 3000-byte record is whole, the second is cut
+	eq "whole records" "$(jq -c '.buf[:1]' expect.ndjson)" "$(jq -c .args.buf.value out)"
+	grep -q '^uptrace: 1 events, 0 lost, 1 truncated, 0 read faults$' "$T/err" ||
+		fail "summary: $(tail -1 "$T/err")"
+}
+
+test_string_truncation() {
+	start_uptrace -n 1 --max-bytes 8 "$FLB" 'flb_input_log_append(tag:str)'
+	"$FLB" -n 1 --tag abcdefghijkl >/dev/null
+	wait_uptrace
+	eq "tag" '{"value":"abcdefgh","truncated":true,"length":8}' "$(jq -c .args.tag out)"
+}
+
+# --- stopping ---------------------------------------------------------------------------------
+
+test_duration_stops() {
+	local t0 t1
+	t0=$(date +%s%N)
+	"$UPTRACE" -d 0.5 "$FLB" flb_input_log_append >out 2>err
+	t1=$(date +%s%N)
+	eq "status" 0 $?
+	[ $(((t1 - t0) / 1000000)) -lt 3000 ] || fail "took $(((t1 - t0) / 1000000)) ms"
+	grep -q '^uptrace: 0 events, 0 lost' err || fail "summary: $(cat err)"
+}
+
+test_sigint_detaches_and_summarises() {
+	start_uptrace "$FLB" flb_input_log_append
+	"$FLB" -n 5 >/dev/null
+	sleep 0.2
+	kill -INT "$UPID"
+	wait_uptrace
+	eq "status" 0 "$USTATUS"
+	eq "events" 5 "$(wc -l <out)"
+	assert_nothing_attached
+}
+
+test_head_exits_promptly() {
+	local t0 t1 status
+	"$FLB" -n 0 -r 1000 >/dev/null &
+	local fpid=$!
+	t0=$(date +%s%N)
+	timeout 10 bash -c "'$UPTRACE' '$FLB' flb_input_log_append 2>err | head -1 >first"
+	status=$?
+	t1=$(date +%s%N)
+	kill $fpid
+	eq "status" 0 "$status"
+	eq "one line" 1 "$(wc -l <first)"
+	jq -e .args.buf first >/dev/null || fail "not an event: $(cat first)"
+	[ $(((t1 - t0) / 1000000)) -lt 3000 ] || fail "took $(((t1 - t0) / 1000000)) ms"
+	assert_nothing_attached
+}
+
+test_output_file() {
+	start_uptrace -n 2 -o events.ndjson "$FLB" flb_input_log_append
+	"$FLB" -n 2 >/dev/null
+	wait_uptrace
+	eq "stdout" 0 "$(wc -c <out)"
+	eq "file events" 2 "$(wc -l <events.ndjson)"
+}
+
+# --- loss is counted, never silent ------------------------------------------------------------
+
+test_lost_events_are_counted() {
+	start_uptrace --ringbuf-size 4096 --wake-ms 1000 "$FLB" flb_input_log_append
+	"$FLB" -n 2000 -s 1000 >flb.out
+	sleep 0.3
+	kill -INT "$UPID"
+	wait_uptrace
+	local delivered lost
+	delivered=$(jq -r 'select(.event_type == "uprobe") | 1' out | wc -l)
+	lost=$(jq -r 'select(.event_type == "lost") | .count' out | awk '{s += $1} END {print s + 0}')
+	[ "$lost" -gt 0 ] || fail "expected loss with a 4 KiB ring"
+	eq "delivered + lost" 2000 $((delivered + lost))
+	grep -q "^uptrace: $delivered events, $lost lost" "$T/err" || fail "summary: $(tail -1 "$T/err")"
+}
+
+# --- bad input: one line, status 2, nothing attached ------------------------------------------
+
+expect_usage_error() {
+	local pattern=$1
+	shift
+	"$UPTRACE" "$@" >out 2>err && fail "succeeded: $*"
+	local status=$?
+	eq "status of $*" 2 "$status"
+	eq "stdout of $*" 0 "$(wc -c <out)"
+	grep -q -- "$pattern" err || fail "stderr of $* lacks '$pattern': $(cat err)"
+}
+
+test_bad_input() {
+	expect_usage_error "/nonexistent: " /nonexistent foo
+	expect_usage_error "not an ELF" /etc/passwd foo
+	expect_usage_error "no function 'flb_input_log_apend'" "$FLB" flb_input_log_apend
+	expect_usage_error "flb_input_log_append" "$FLB" flb_input_log_apend
+	expect_usage_error "unknown type 'strr'" "$FLB" 'flb_input_log_append(tag:strr)'
+	expect_usage_error "no argument 'nope' for the length" "$FLB" 'flb_input_log_append(buf:bytes[nope])'
+	expect_usage_error "--max-bytes: '0'" --max-bytes 0 "$FLB" flb_input_log_append
+	expect_usage_error "power of two" --ringbuf-size 5000 "$FLB" flb_input_log_append
+	expect_usage_error "no probe given" "$FLB"
+	# the caret sits under the offending character
+	"$UPTRACE" "$FLB" 'flb_input_log_append(tag:strr)' 2>err >/dev/null || true
+	eq "caret line" "                              ^" "$(sed -n 3p err)"
+	assert_nothing_attached
+}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: the end-to-end tests need root (BPF and uprobes)"
+	echo "e2e: 0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
+for f in "$UPTRACE" "$FLB" "$FLB_STRIPPED"; do
+	[ -x "$f" ] || { echo "e2e: $f is not built (run make)"; exit 1; }
+done
+run_tests

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * test_output.c - BPF records to JSON: values, truncation, faults, and records that lie.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "output.h"
+
+static struct obuf ob;
+
+static int setup(void **state)
+{
+	ob_init(&ob);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	ob_free(&ob);
+	return 0;
+}
+
+/* Render one argument and return the JSON text (valid until the next call). */
+static const char *arg(enum render rd, uint8_t size, const struct upt_arg_val *v,
+		       const void *data)
+{
+	struct arg_out o = { .name = "x", .rd = rd, .size = size };
+
+	ob_reset(&ob);
+	render_arg(&ob, &o, v, data);
+	ob_putc(&ob, 0);
+	return ob.buf;
+}
+
+static void test_scalars(void **state)
+{
+	struct upt_arg_val v = { .raw = 0xfffffffe };
+
+	assert_string_equal(arg(RD_SIGNED, 4, &v, NULL), "-2");
+	assert_string_equal(arg(RD_SIGNED, 8, &v, NULL), "4294967294");
+	assert_string_equal(arg(RD_UNSIGNED, 4, &v, NULL), "4294967294");
+	assert_string_equal(arg(RD_HEX, 8, &v, NULL), "\"0xfffffffe\"");
+	assert_string_equal(arg(RD_PTR, 8, &v, NULL), "\"0xfffffffe\"");
+	v.raw = 0;
+	assert_string_equal(arg(RD_PTR, 8, &v, NULL), "null");
+	assert_string_equal(arg(RD_HEX, 8, &v, NULL), "\"0x0\"");
+	assert_string_equal(arg(RD_BOOL, 1, &v, NULL), "false");
+	v.raw = 0x80;
+	assert_string_equal(arg(RD_SIGNED, 1, &v, NULL), "-128");
+	v.raw = UINT64_MAX;
+	assert_string_equal(arg(RD_SIGNED, 8, &v, NULL), "-1");
+	assert_string_equal(arg(RD_UNSIGNED, 8, &v, NULL), "18446744073709551615");
+}
+
+static void test_strings_and_bytes(void **state)
+{
+	struct upt_arg_val v = { .raw = 0x1000, .len = 5, .slot = 6, .full_len = 5 };
+
+	assert_string_equal(arg(RD_STR, 8, &v, "hello"), "\"hello\"");
+	/* a bounded capture stops at its first NUL */
+	v.len = 6;
+	assert_string_equal(arg(RD_STR, 8, &v, "ab\0cde"), "\"ab\"");
+	v.len = 3;
+	assert_string_equal(arg(RD_BYTES, 8, &v, "\x00\xff\x10"),
+			    "{\"encoding\":\"base64\",\"data\":\"AP8Q\"}");
+	assert_string_equal(arg(RD_AUTO, 8, &v, "\x00\xff\x10"),
+			    "{\"encoding\":\"base64\",\"data\":\"AP8Q\"}");
+	v.len = 5;
+	assert_string_equal(arg(RD_AUTO, 8, &v, "hello"), "\"hello\"");
+	v.len = 0;
+	assert_string_equal(arg(RD_AUTO, 8, &v, ""), "\"\"");
+	v.flags = UPT_ARG_NULL;
+	assert_string_equal(arg(RD_STR, 8, &v, NULL), "null");
+	assert_string_equal(arg(RD_MSGPACK, 8, &v, NULL), "null");
+}
+
+static void test_truncated(void **state)
+{
+	struct upt_arg_val v = { .raw = 1, .len = 4, .slot = 4, .full_len = 9,
+				 .flags = UPT_ARG_TRUNC };
+	/* "h\xc3\xa9l" then the cut: the é is whole, text */
+	assert_string_equal(arg(RD_AUTO, 8, &v, "h\xc3\xa9l"),
+			    "{\"value\":\"h\xc3\xa9l\",\"truncated\":true,\"length\":9}");
+	/* a multi-byte character cut by the capture is still text */
+	v.len = 2;
+	assert_string_equal(arg(RD_AUTO, 8, &v, "h\xc3"),
+			    "{\"value\":\"h\\u00c3\",\"truncated\":true,\"length\":9}");
+}
+
+static void test_msgpack_values(void **state)
+{
+	/* [1, {"a": "b"}] as a stream of two objects, then a map alone */
+	struct upt_arg_val v = { .raw = 1, .len = 5, .slot = 5, .full_len = 5 };
+
+	assert_string_equal(arg(RD_MSGPACK, 8, &v, "\x01\x81\xa1" "a" "\xc0"), "[1,{\"a\":null}]");
+	assert_string_equal(arg(RD_AUTO, 8, &v, "\x81\xa1" "a" "\xa1" "b"), "{\"a\":\"b\"}");
+	/* plain ASCII is a valid stream of fixints, but auto keeps it text */
+	assert_string_equal(arg(RD_AUTO, 8, &v, "abcde"), "\"abcde\"");
+	/* a msgpack buffer that ends mid-object without a cut is an error carrying the bytes */
+	v.len = 3;
+	assert_string_equal(arg(RD_MSGPACK, 8, &v, "\x01\x92\x01"),
+			    "{\"error\":\"incomplete msgpack at byte 1\",\"value\":1,"
+			    "\"encoding\":\"base64\",\"data\":\"AZIB\"}");
+	v.len = 2;
+	assert_string_equal(arg(RD_MSGPACK, 8, &v, "\x01\xc1"),
+			    "{\"error\":\"invalid msgpack at byte 1\",\"value\":1,"
+			    "\"encoding\":\"base64\",\"data\":\"AcE=\"}");
+	/* cut by the capture: the whole objects, marked truncated */
+	v.len = 3;
+	v.flags = UPT_ARG_TRUNC;
+	v.full_len = 100;
+	assert_string_equal(arg(RD_MSGPACK, 8, &v, "\x01\x92\x01"),
+			    "{\"value\":1,\"truncated\":true,\"length\":100}");
+}
+
+static void test_faults(void **state)
+{
+	struct upt_arg_val v = { .raw = 0xdead, .err = -14, .flags = UPT_ARG_FAULT };
+
+	assert_string_equal(arg(RD_STR, 8, &v, NULL),
+			    "{\"error\":\"cannot read user memory\",\"errno\":14,"
+			    "\"address\":\"0xdead\"}");
+	v.flags = UPT_ARG_LOC_FAULT;
+	assert_string_equal(arg(RD_SIGNED, 4, &v, NULL),
+			    "{\"error\":\"cannot read the argument\",\"errno\":14,"
+			    "\"address\":\"0xdead\"}");
+	v.flags = UPT_ARG_NOLOC;
+	assert_string_equal(arg(RD_SIGNED, 4, &v, NULL), "\"<optimized out>\"");
+}
+
+/* A record of one probe with two arguments: an int and a 5-byte string. */
+struct rec2 {
+	struct upt_call_rec r;
+	struct upt_arg_val v[2];
+	char data[8];
+};
+
+static struct probe probe = {
+	.binary = "/bin/x",
+	.func = "f",
+	.out = { { .name = "n", .rd = RD_SIGNED, .size = 4 }, { .name = "s", .rd = RD_STR } },
+	.spec = { .nargs = 2 },
+};
+
+static void make_rec(struct rec2 *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->r.hdr.type = UPT_REC_CALL;
+	r->r.hdr.size = sizeof(*r);
+	r->r.hdr.ts_ns = 1500000000ULL;
+	r->r.hdr.pid = 10;
+	r->r.hdr.tid = 11;
+	memcpy(r->r.hdr.comm, "flb-pipeline\0\0\0\0", 16);
+	r->r.nargs = 2;
+	r->v[0].raw = (uint32_t)-7;
+	r->v[1].raw = 0x1234;
+	r->v[1].len = 5;
+	r->v[1].slot = 6;
+	memcpy(r->data, "hello", 6);
+}
+
+static void test_record(void **state)
+{
+	struct probe *probes[] = { &probe };
+	struct render_ctx ctx = { .probes = probes, .nprobes = 1,
+				  .boot_to_real_ns = 1795000000LL * 1000000000LL };
+	struct rec2 r;
+
+	make_rec(&r);
+	ob_reset(&ob);
+	assert_ptr_equal(render_record(&ctx, &ob, &r, sizeof(r)), &probe);
+	ob_putc(&ob, 0);
+	assert_string_equal(ob.buf, "{\"time\":\"2026-11-18T11:06:41.500000000Z\","
+				    "\"event_type\":\"uprobe\",\"pid\":10,\"tid\":11,"
+				    "\"comm\":\"flb-pipeline\",\"binary\":\"/bin/x\","
+				    "\"function\":\"f\",\"args\":{\"n\":-7,\"s\":\"hello\"}}\n");
+	assert_int_equal(probe.events, 1);
+	assert_int_equal(ctx.bad_records, 0);
+}
+
+/* Every way a record can lie is caught before a byte of its data is read. */
+static void test_lying_records(void **state)
+{
+	struct probe *probes[] = { &probe };
+	struct render_ctx ctx = { .probes = probes, .nprobes = 1 };
+	struct rec2 r;
+	size_t i;
+
+	make_rec(&r);
+	r.r.hdr.size = sizeof(r) + 8;
+	assert_null(render_record(&ctx, &ob, &r, sizeof(r)));
+	make_rec(&r);
+	r.r.probe_id = 1;
+	assert_null(render_record(&ctx, &ob, &r, sizeof(r)));
+	make_rec(&r);
+	r.r.nargs = 3;
+	assert_null(render_record(&ctx, &ob, &r, sizeof(r)));
+	make_rec(&r);
+	r.v[1].slot = 0xfffffff0;
+	assert_null(render_record(&ctx, &ob, &r, sizeof(r)));
+	make_rec(&r);
+	r.v[1].len = 7; /* more than its slot */
+	assert_null(render_record(&ctx, &ob, &r, sizeof(r)));
+	make_rec(&r);
+	r.r.hdr.type = 77;
+	assert_null(render_record(&ctx, &ob, &r, sizeof(r)));
+	/* every prefix too short for the data the record claims */
+	make_rec(&r);
+	for (i = 0; i < offsetof(struct rec2, data) + 6; i++) {
+		r.r.hdr.size = i;
+		assert_null(render_record(&ctx, &ob, &r, i));
+	}
+	assert_int_equal(ctx.bad_records, 6 + offsetof(struct rec2, data) + 6);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scalars),	    cmocka_unit_test(test_strings_and_bytes),
+		cmocka_unit_test(test_truncated),   cmocka_unit_test(test_msgpack_values),
+		cmocka_unit_test(test_faults),	    cmocka_unit_test(test_record),
+		cmocka_unit_test(test_lying_records),
+	};
+
+	return cmocka_run_group_tests_name("output", tests, setup, teardown);
+}
