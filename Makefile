@@ -86,10 +86,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
 # Only loader/ sees the skeletons; symbols/ and the unit tests build without BPF.
-$(OUTPUT)/loader/%.o: loader/%.c $(SKELS)
-	$(Q)mkdir -p $(@D)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+$(patsubst %.c,$(OUTPUT)/%.o,$(wildcard loader/*.c)): $(SKELS)
 
 $(OUTPUT)/%.o: %.c
 	$(Q)mkdir -p $(@D)

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -356,6 +357,14 @@ static uint64_t now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
+/* Has the reader of our output gone away (a pipe whose read end is closed)? */
+static bool output_gone(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = 0 };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP));
+}
+
 static int event_loop(struct session *s)
 {
 	uint64_t deadline = s->opts.duration_ms ? now_ms() + s->opts.duration_ms : 0, now;
@@ -383,6 +392,9 @@ static int event_loop(struct session *s)
 		flush_output(s);
 		if (s->opts.count && s->events >= s->opts.count)
 			break;
+		/* `uptrace ... | head -1`: leave when the reader does, even if idle */
+		if (output_gone(s->out_fd))
+			s->out_closed = true;
 	}
 	return 0;
 }

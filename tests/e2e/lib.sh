@@ -59,6 +59,14 @@ wait_uptrace() {
 		return 1
 	fi
 	wait "$UPID" && USTATUS=0 || USTATUS=$?
+	no_sanitizer_report "$T/err"
+}
+
+# Under ASan/UBSan, a report (leak, overflow, undefined behaviour) fails the test.
+no_sanitizer_report() {
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$1"; then
+		fail "sanitizer report: $(grep -m3 -E 'Sanitizer|runtime error' "$1")"
+	fi
 }
 
 # Nothing of ours may stay attached: no uprobe link or program of uptrace's remains.

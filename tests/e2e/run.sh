@@ -189,6 +189,24 @@ test_sigint_detaches_and_summarises() {
 	assert_nothing_attached
 }
 
+test_head_exits_promptly_when_idle() {
+	# the reader leaves while no event comes: uptrace notices within a poll interval
+	local t0 t1
+	"$UPTRACE" "$FLB" flb_input_log_append 2>err | (sleep 0.5; exit 0) &
+	local ppid=$!
+	t0=$(date +%s%N)
+	wait $ppid
+	local i
+	for i in $(seq 1 60); do
+		pgrep -f "^$UPTRACE $FLB flb_input_log_append" >/dev/null || break
+		sleep 0.05
+	done
+	t1=$(date +%s%N)
+	pgrep -f "^$UPTRACE $FLB flb_input_log_append" >/dev/null && fail "uptrace still running"
+	[ $(((t1 - t0) / 1000000)) -lt 2000 ] || fail "took $(((t1 - t0) / 1000000)) ms"
+	grep -q '^uptrace: 0 events' err || fail "no summary: $(cat err)"
+}
+
 test_head_exits_promptly() {
 	local t0 t1 status
 	"$FLB" -n 0 -r 1000 >/dev/null &
@@ -239,6 +257,7 @@ expect_usage_error() {
 	eq "status of $*" 2 "$status"
 	eq "stdout of $*" 0 "$(wc -c <out)"
 	grep -q -- "$pattern" err || fail "stderr of $* lacks '$pattern': $(cat err)"
+	no_sanitizer_report err
 }
 
 test_bad_input() {
