@@ -118,6 +118,13 @@ examples/flb-mini/flb-mini.stripped: examples/flb-mini/flb-mini
 
 # ---- tests ----------------------------------------------------------------------------------
 
+E2E_TARGETS := $(patsubst tests/e2e/targets/%.c,$(OUTPUT)/e2e/%,$(wildcard tests/e2e/targets/*.c))
+
+$(OUTPUT)/e2e/%: tests/e2e/targets/%.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) -std=gnu11 -O1 -g -fno-optimize-sibling-calls $(WARN) $< -o $@ -lpthread
+
 -include tests/fixtures/fixtures.mk
 
 $(OUTPUT)/tests/%: $(OUTPUT)/tests/unit/%.o $(OUTPUT)/libuptrace.a | $(OUTPUT)/tests
@@ -130,8 +137,8 @@ unit: $(UNIT_BINS) $(FIXTURES)
 		UPTRACE_FIXTURES=$(OUTPUT)/fixtures UPTRACE_VECTORS=$(CURDIR)/../shared/vectors $$t; \
 	done
 
-e2e: all $(OUTPUT)/uptrace $(FIXTURES)
-	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace bash tests/e2e/run.sh
+e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS)
+	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace TARGETS=$(CURDIR)/$(OUTPUT)/e2e bash tests/e2e/run.sh
 
 test-plain: unit e2e
 

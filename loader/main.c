@@ -68,7 +68,7 @@ static const char usage_text[] =
 	"\n"
 	"PROBE  := [OBJ:]FUNC[%%return][(FETCH, ...)]    FUNC may be a glob: 'flb_input_*'\n"
 	"FETCH  := EXPR[:TYPE][[LEN]]\n"
-	"EXPR   := param-name | argN\n"
+	"EXPR   := param-name | argN | $retval\n"
 	"TYPE   := s8..s64 | u8..u64 | x64 | ptr | str | bytes | msgpack | auto\n"
 	"LEN    := number | param-name | argN   (bytes to copy)\n"
 	"Without a fetch list, uptrace uses its built-in prototype of the function (Fluent Bit's\n"
@@ -91,6 +91,7 @@ static const char usage_text[] =
 	"Output: NDJSON on stdout, one event per line:\n"
 	"  {\"time\":\"...Z\",\"event_type\":\"uprobe\",\"pid\":N,\"tid\":N,\"comm\":\"...\",\n"
 	"   \"binary\":\"...\",\"function\":\"...\",\"args\":{...}}\n"
+	"FUNC%%return gives {\"event_type\":\"uretprobe\",...,\"retval\":...,\"duration_ns\":N,\"call_id\":N}.\n"
 	"A capture cut at --max-bytes is {\"value\":...,\"truncated\":true,\"length\":N}; lost events\n"
 	"are reported as {\"event_type\":\"lost\",\"count\":N}; a summary goes to stderr at exit.\n"
 	"\n"
@@ -98,6 +99,7 @@ static const char usage_text[] =
 	"  uptrace /opt/fluent-bit/bin/fluent-bit flb_input_log_append | jq .\n"
 	"  uptrace ./flb-mini 'flb_input_log_append(tag:str[tag_len], buf:msgpack[buf_size])'\n"
 	"  uptrace -n 10 /usr/lib/x86_64-linux-gnu/libc.so.6 'malloc(arg0:u64)'\n"
+	"  uptrace /bin/bash 'readline%%return($retval:str)'\n"
 	"  uptrace --max-bytes 65536 ./flb-mini 'flb_input_*' > events.ndjson\n";
 
 static void usage(FILE *f)
@@ -420,13 +422,17 @@ static void print_summary(struct session *s)
 		fprintf(stderr, ", %llu malformed records",
 			(unsigned long long)s->rctx.bad_records);
 	fputc('\n', stderr);
-	for (i = 0; n > 1 && i < n; i++)
-		fprintf(stderr, "uptrace:   %s:%s  %llu events, %llu lost, %llu truncated, "
+	for (i = 0; n > 1 && i < n; i++) {
+		if (probes[i]->silent)
+			continue;
+		fprintf(stderr, "uptrace:   %s:%s%s  %llu events, %llu lost, %llu truncated, "
 				"%llu read faults\n",
-			probes[i]->binary, probes[i]->func, (unsigned long long)probes[i]->events,
+			probes[i]->binary, probes[i]->func, probes[i]->ret ? "%return" : "",
+			(unsigned long long)probes[i]->events,
 			(unsigned long long)probes[i]->drops,
 			(unsigned long long)probes[i]->truncated,
 			(unsigned long long)probes[i]->faults);
+	}
 }
 
 static int setup(struct session *s)

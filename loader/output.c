@@ -215,30 +215,13 @@ static struct probe *check_call(struct render_ctx *ctx, const struct upt_call_re
 	return need <= size ? p : NULL;
 }
 
-struct probe *render_record(struct render_ctx *ctx, struct obuf *ob, const void *data,
-			    size_t size)
+static void put_args(struct obuf *ob, struct probe *p, const struct upt_call_rec *rec)
 {
-	const struct upt_call_rec *rec = data;
-	const struct upt_arg_val *v;
-	const uint8_t *d;
-	struct probe *p;
+	const struct upt_arg_val *v = (const void *)(rec + 1);
+	const uint8_t *d = (const uint8_t *)(v + rec->nargs);
 	bool first = true;
 	uint32_t i;
 
-	if (size < sizeof(rec->hdr) || rec->hdr.type != UPT_REC_CALL ||
-	    !(p = check_call(ctx, rec, size))) {
-		ctx->bad_records++;
-		return NULL;
-	}
-	v = (const void *)(rec + 1);
-	d = (const uint8_t *)(v + rec->nargs);
-
-	put_common(ob, ctx, &rec->hdr, "uprobe");
-	ob_puts(ob, ",\"binary\":");
-	ob_json_cstr(ob, p->binary);
-	ob_puts(ob, ",\"function\":");
-	ob_json_cstr(ob, p->func);
-	ob_puts(ob, ",\"args\":{");
 	for (i = 0; i < rec->nargs; i++) {
 		if (v[i].flags & UPT_ARG_TRUNC)
 			p->truncated++;
@@ -254,7 +237,46 @@ struct probe *render_record(struct render_ctx *ctx, struct obuf *ob, const void 
 		}
 		d += v[i].slot;
 	}
-	ob_puts(ob, "}}\n");
+}
+
+struct probe *render_record(struct render_ctx *ctx, struct obuf *ob, const void *data,
+			    size_t size)
+{
+	const struct upt_call_rec *rec = data;
+	struct probe *p;
+	bool ret;
+
+	if (size < sizeof(rec->hdr) ||
+	    (rec->hdr.type != UPT_REC_CALL && rec->hdr.type != UPT_REC_RET) ||
+	    !(p = check_call(ctx, rec, size)) || p->silent ||
+	    (rec->hdr.type == UPT_REC_RET) != p->ret) {
+		ctx->bad_records++;
+		return NULL;
+	}
+	ret = p->ret;
+	put_common(ob, ctx, &rec->hdr, ret ? "uretprobe" : "uprobe");
+	ob_puts(ob, ",\"binary\":");
+	ob_json_cstr(ob, p->binary);
+	ob_puts(ob, ",\"function\":");
+	ob_json_cstr(ob, p->func);
+	if (ret) {
+		/* "retval":..., then the pairing with the entry (null when it was not seen) */
+		ob_putc(ob, ',');
+		put_args(ob, p, rec);
+		if (rec->call_id)
+			ob_printf(ob, ",\"duration_ns\":%llu,\"call_id\":%llu",
+				  (unsigned long long)rec->duration_ns,
+				  (unsigned long long)rec->call_id);
+		else
+			ob_puts(ob, ",\"duration_ns\":null,\"call_id\":null");
+	} else {
+		if (rec->call_id)
+			ob_printf(ob, ",\"call_id\":%llu", (unsigned long long)rec->call_id);
+		ob_puts(ob, ",\"args\":{");
+		put_args(ob, p, rec);
+		ob_putc(ob, '}');
+	}
+	ob_puts(ob, "}\n");
 	p->events++;
 	return p;
 }

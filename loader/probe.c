@@ -286,6 +286,54 @@ static int build_from_proto(struct probe *p, const struct probe_def *def,
 	return 0;
 }
 
+#define RAX_WORD REGW(ax)
+
+/*
+ * A return probe fetches only the return value (rax after `ret`): typed as written, else by
+ * the prototype's return type, else s64.  Arguments are gone by then, so naming them is an
+ * error.
+ */
+static int build_ret(struct probe *p, const struct probe_def *def, const struct proto *proto)
+{
+	struct upt_arg_spec *a = &p->spec.args[0];
+	struct arg_out *o = &p->out[0];
+	const struct fetch *f = def->nfetches ? &def->fetches[0] : NULL;
+	struct proto one = {};
+	struct param ret;
+	int len_param, err;
+
+	p->spec.flags = UPT_SPEC_RET;
+	if (def->nfetches > 1 || (f && (strcmp(f->base, "$retval") || f->nmembers)))
+		return spec_error(def, def->nfetches > 1 ? &def->fetches[1] : f,
+				  "'%s': a %%return probe can fetch only $retval",
+				  def->nfetches > 1 ? def->fetches[1].text : f->text);
+	if (f && f->len_expr)
+		return spec_error(def, f, "'%s': at return only a number can be a length",
+				  f->text);
+	o->name = strdup("retval");
+	if (!o->name)
+		return -ENOMEM;
+	p->spec.nargs = 1;
+	a->loc = UPT_LOC_REG;
+	a->reg = RAX_WORD;
+	a->size = 8;
+	if (f && f->type != FT_DEFAULT) {
+		explicit_type(f->type, o, a);
+		return set_len(p, 0, def, f, NULL, -1);
+	}
+	if (!proto || proto_ret_param(proto, &ret)) {
+		/* void or unknown: the raw register, as s64 */
+		explicit_type(FT_S64, o, a);
+		return 0;
+	}
+	one.params = &ret;
+	one.nparams = 1;
+	default_type(&one, 0, o, a, &len_param);
+	err = f && f->has_len ? set_len(p, 0, def, f, NULL, -1) : 0;
+	param__free(&ret);
+	return err;
+}
+
 int probe__build(struct probe *p, const struct probe_def *def, const struct proto *proto,
 		 uint32_t max_bytes)
 {
@@ -294,7 +342,9 @@ int probe__build(struct probe *p, const struct probe_def *def, const struct prot
 
 	p->ret = def->ret;
 	p->spec.max_bytes = max_bytes;
-	if (def->has_list) {
+	if (def->ret) {
+		err = build_ret(p, def, proto);
+	} else if (def->has_list) {
 		for (i = 0; i < def->nfetches && !err; i++)
 			err = build_fetch(p, def, &def->fetches[i], proto);
 	} else if (proto) {

@@ -37,7 +37,8 @@ struct probe {
 	char *func;	/* the symbol */
 	uint64_t addr;	/* its address in the object */
 	uint64_t offset; /* file offset the uprobe is attached at */
-	bool ret;
+	bool ret;	/* a return probe: its one output is the return value */
+	bool silent;	/* the entry half of a return probe: records nothing */
 	struct arg_out out[UPT_MAX_ARGS];
 	struct upt_probe_spec spec;
 

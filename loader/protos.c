@@ -234,16 +234,36 @@ nomem:
 	return -ENOMEM;
 }
 
+int proto_ret_param(const struct proto *proto, struct param *out)
+{
+	char decl[160];
+	const char *t = proto->ret_ctype;
+
+	memset(out, 0, sizeof(*out));
+	while (*t == ' ')
+		t++;
+	if (!strncmp(t, "void", 4) && !strchr(t, '*'))
+		return -ENOENT;
+	if (snprintf(decl, sizeof(decl), "%s retval", t) >= (int)sizeof(decl))
+		return -EINVAL;
+	return parse_param(decl, strlen(decl), 0, out);
+}
+
+void param__free(struct param *p)
+{
+	free(p->name);
+	free(p->ctype);
+	memset(p, 0, sizeof(*p));
+}
+
 void proto__free(struct proto *p)
 {
 	int i;
 
 	if (!p)
 		return;
-	for (i = 0; i < p->nparams; i++) {
-		free(p->params[i].name);
-		free(p->params[i].ctype);
-	}
+	for (i = 0; i < p->nparams; i++)
+		param__free(&p->params[i]);
 	free(p->params);
 	free(p->name);
 	free(p->ret_ctype);

@@ -99,6 +99,9 @@ struct proto {
 /* Parse "int f(struct x *ins, const char *tag, size_t tag_len)"; -EINVAL on bad syntax. */
 int proto_parse(const char *decl, struct proto *out);
 void proto__free(struct proto *p);
+/* The return type as a parameter named "retval"; -ENOENT for void. */
+int proto_ret_param(const struct proto *proto, struct param *out);
+void param__free(struct param *p);
 /* The built-in prototype for a function name, or NULL. */
 const char *proto_builtin(const char *func);
 

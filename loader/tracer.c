@@ -61,6 +61,64 @@ struct probe **tracer__probes(struct tracer *t, uint32_t *n)
 	return t->probes;
 }
 
+static struct probe *silent_entry(const struct probe *ret)
+{
+	struct probe *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->binary = strdup(ret->binary);
+	p->func = strdup(ret->func);
+	p->addr = ret->addr;
+	p->offset = ret->offset;
+	p->silent = true;
+	p->spec.flags = UPT_SPEC_PUSH | UPT_SPEC_SILENT;
+	if (!p->binary || !p->func) {
+		probe__free(p);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Give every return probe an entry half that pushes its frames: the entry probe of the same
+ * function when the user asked for one (so both events carry the same call_id), else a
+ * silent one.
+ */
+static int pair_returns(struct tracer *t)
+{
+	uint32_t i, j, n = t->nprobes;
+	struct probe *r, *e, *s;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		r = t->probes[i];
+		if (!r->ret)
+			continue;
+		r->spec.pair = i;
+		for (j = 0; j < n; j++) {
+			e = t->probes[j];
+			if (!e->ret && !(e->spec.flags & UPT_SPEC_PUSH) && e->offset == r->offset &&
+			    !strcmp(e->binary, r->binary))
+				break;
+		}
+		if (j < n) {
+			e->spec.flags |= UPT_SPEC_PUSH;
+			e->spec.pair = i;
+			continue;
+		}
+		s = silent_entry(r);
+		if (!s)
+			return -ENOMEM;
+		s->spec.pair = i;
+		err = tracer__add(t, s);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && upt_verbose < 2)
@@ -119,6 +177,9 @@ int tracer__load(struct tracer *t)
 		return t->ncpus;
 	if (!t->nprobes)
 		return -EINVAL;
+	err = pair_returns(t);
+	if (err)
+		return err;
 	t->skel = uptrace_bpf__open();
 	if (!t->skel) {
 		err = -errno;
@@ -188,7 +249,8 @@ int tracer__attach(struct tracer *t)
 				(unsigned long long)p->offset, strerror(-err));
 			return err;
 		}
-		upt_info("attached %s:%s at offset 0x%llx", p->binary, p->func,
+		upt_info("attached %s:%s%s at offset 0x%llx", p->binary, p->func,
+			 p->ret ? "%return" : p->silent ? " (entry of %return)" : "",
 			 (unsigned long long)p->offset);
 	}
 	return 0;

@@ -57,6 +57,24 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
+/* Calls in flight per (thread, return probe), for durations and call ids. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct upt_ret_key);
+	__type(value, struct upt_ret_stack);
+} ret_stacks SEC(".maps");
+
+/* Never written: the zeroed value a new ret_stacks entry starts from (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct upt_ret_stack);
+} ret_zero SEC(".maps");
+
+__u64 next_call_id;
+
 /* String-length bit bucket: one slot per CPU of bucket_size bytes, no BTF so it resizes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -241,6 +259,70 @@ __noinline int upt_size_arg(const struct upt_probe_spec *spec, struct call_state
 }
 
 /*
+ * Push a frame for return probe `pair` on this thread's stack; returns the call id (0 when the
+ * stack is full: recursion deeper than UPT_RET_DEPTH goes unpaired, never mispaired).
+ */
+__noinline __u64 upt_push(__u32 tid, __u32 pair, __u64 sp, __u64 now)
+{
+	struct upt_ret_key key = { .tid = tid, .pair = pair };
+	struct upt_ret_stack *rs;
+	__u32 zero = 0, d;
+	void *init;
+
+	rs = bpf_map_lookup_elem(&ret_stacks, &key);
+	if (!rs) {
+		init = bpf_map_lookup_elem(&ret_zero, &zero);
+		if (!init)
+			return 0;
+		bpf_map_update_elem(&ret_stacks, &key, init, BPF_NOEXIST);
+		rs = bpf_map_lookup_elem(&ret_stacks, &key);
+		if (!rs)
+			return 0;
+	}
+	d = rs->depth;
+	if (d >= UPT_RET_DEPTH)
+		return 0;
+	d &= UPT_RET_DEPTH - 1; /* for the verifier: clang bounds-checks a copy */
+	rs->f[d].ts_ns = now;
+	rs->f[d].call_id = __sync_fetch_and_add(&next_call_id, 1) + 1;
+	rs->f[d].sp = sp;
+	rs->depth = d + 1;
+	return rs->f[d].call_id;
+}
+
+/*
+ * Pop the frame of the call returning now.  After `ret`, sp is the entry sp + 8; frames whose
+ * entry sp is below that belong to calls that never returned (longjmp, exceptions) and are
+ * dropped on the way.  0 and *out filled when found, -1 when not.
+ */
+__noinline int upt_pop(__u32 tid, __u32 pair, __u64 sp, struct upt_ret_frame *out)
+{
+	struct upt_ret_key key = { .tid = tid, .pair = pair };
+	struct upt_ret_stack *rs;
+	__u32 d, i;
+
+	if (!out)
+		return -1;
+	rs = bpf_map_lookup_elem(&ret_stacks, &key);
+	if (!rs)
+		return -1;
+	for (i = 0; i < UPT_RET_DEPTH; i++) {
+		d = rs->depth;
+		if (d == 0 || d > UPT_RET_DEPTH)
+			return -1;
+		d = (d - 1) & (UPT_RET_DEPTH - 1);
+		if (rs->f[d].sp + 8 > sp)
+			return -1; /* an outer call's frame: ours was never pushed */
+		rs->depth = d;
+		if (rs->f[d].sp + 8 == sp) {
+			*out = rs->f[d];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
  * Wake the consumer at most once per wake_interval_ns, or when the ring fills past
  * wakeup_bytes; otherwise commit silently.  The consumer polls again within the interval
  * after every batch, so no record waits longer than about one interval.
@@ -259,19 +341,34 @@ static __always_inline __u64 wakeup_flags(__u64 now)
 SEC("uprobe")
 int upt_call(struct pt_regs *ctx)
 {
+	__u64 now = bpf_ktime_get_boot_ns(), tgid_tid = bpf_get_current_pid_tgid();
 	struct upt_call_rec rec = {};
+	struct upt_ret_frame frame;
 	struct upt_arg_val val;
 	struct call_state st = {};
 	const struct upt_probe_spec *spec;
 	const struct upt_arg_spec *a;
 	struct bpf_dynptr dp;
-	__u32 id = bpf_get_attach_cookie(ctx), i, nargs;
-	__u64 total, off, *drop, tgid_tid;
+	__u32 id = bpf_get_attach_cookie(ctx), i, nargs, flags;
+	__u64 total, off, *drop;
 	long ret;
 
 	spec = bpf_map_lookup_elem(&specs, &id);
 	if (!spec)
 		return 0;
+	flags = spec->flags;
+	rec.hdr.type = UPT_REC_CALL;
+	if (flags & UPT_SPEC_PUSH)
+		rec.call_id = upt_push((__u32)tgid_tid, spec->pair, PT_REGS_SP(ctx), now);
+	if (flags & UPT_SPEC_SILENT)
+		return 0;
+	if (flags & UPT_SPEC_RET) {
+		rec.hdr.type = UPT_REC_RET;
+		if (!upt_pop((__u32)tgid_tid, spec->pair, PT_REGS_SP(ctx), &frame)) {
+			rec.call_id = frame.call_id;
+			rec.duration_ns = now - frame.ts_ns;
+		}
+	}
 	nargs = spec->nargs;
 	if (nargs > UPT_MAX_ARGS)
 		nargs = UPT_MAX_ARGS;
@@ -291,10 +388,8 @@ int upt_call(struct pt_regs *ctx)
 		return 0;
 	}
 
-	tgid_tid = bpf_get_current_pid_tgid();
-	rec.hdr.type = UPT_REC_CALL;
 	rec.hdr.size = total;
-	rec.hdr.ts_ns = bpf_ktime_get_boot_ns();
+	rec.hdr.ts_ns = now;
 	rec.hdr.pid = tgid_tid >> 32;
 	rec.hdr.tid = (__u32)tgid_tid;
 	bpf_get_current_comm(rec.hdr.comm, sizeof(rec.hdr.comm));
@@ -330,6 +425,6 @@ int upt_call(struct pt_regs *ctx)
 		off += val.slot;
 	}
 
-	bpf_ringbuf_submit_dynptr(&dp, wakeup_flags(rec.hdr.ts_ns));
+	bpf_ringbuf_submit_dynptr(&dp, wakeup_flags(now));
 	return 0;
 }

@@ -77,10 +77,42 @@ struct upt_arg_spec {
 	__s32 deref[UPT_MAX_DEREF]; /* offsets of the hops */
 };
 
+/*
+ * upt_probe_spec.flags.  A FUNC%return probe is two attachments: the function's entry pushes
+ * (time, call id, stack pointer) on a per-thread stack keyed by `pair`, the return pops it.
+ * When FUNC's entry is probed too, that entry probe does the push, so both events carry the
+ * same call_id; otherwise a silent entry probe (UPT_SPEC_SILENT) does it.
+ */
+#define UPT_SPEC_PUSH	(1u << 0) /* entry: push a frame for the return probe `pair` */
+#define UPT_SPEC_RET	(1u << 1) /* return: pop the frame of `pair`, emit UPT_REC_RET */
+#define UPT_SPEC_SILENT (1u << 2) /* push only, emit nothing */
+
+#define UPT_RET_DEPTH 16 /* calls in flight per thread and function; a power of two */
+
 struct upt_probe_spec {
 	__u32 nargs;	 /* <= UPT_MAX_ARGS */
 	__u32 max_bytes; /* per-argument capture cap */
+	__u32 flags;	 /* UPT_SPEC_* */
+	__u32 pair;	 /* id of the return probe whose frames this probe pushes or pops */
 	struct upt_arg_spec args[UPT_MAX_ARGS];
+};
+
+/* The per-thread stack of calls in flight, for return probes (key: tid, pair). */
+struct upt_ret_key {
+	__u32 tid;
+	__u32 pair;
+};
+
+struct upt_ret_frame {
+	__u64 ts_ns;
+	__u64 call_id;
+	__u64 sp; /* user sp at entry: the return finds its frame by sp + 8 */
+};
+
+struct upt_ret_stack {
+	__u32 depth;
+	__u32 pad;
+	struct upt_ret_frame f[UPT_RET_DEPTH];
 };
 
 struct upt_rec_hdr {
@@ -113,6 +145,8 @@ struct upt_call_rec {
 	struct upt_rec_hdr hdr;
 	__u32 probe_id; /* the attach cookie: index into specs */
 	__u32 nargs;
+	__u64 call_id;	   /* pairs an entry with its return; 0: not paired */
+	__u64 duration_ns; /* UPT_REC_RET: entry to return; 0 with call_id 0: entry unknown */
 	/* struct upt_arg_val args[nargs]; then the data slots */
 };
 

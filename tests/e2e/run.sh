@@ -133,6 +133,51 @@ test_glob_attaches_each_match() {
 		"$(jq -r .function out | sort | xargs)"
 }
 
+# --- return probes ----------------------------------------------------------------------------
+
+test_return_probe_pairs_recursion_across_threads() {
+	# 4 threads, each rec_depth(5): 6 calls per thread, nested
+	start_uptrace -n 48 "$TARGETS/recurse" 'rec_depth(arg0:s32)' 'rec_depth%return'
+	echo go | "$TARGETS/recurse" 4 5
+	wait_uptrace
+	eq "entries" 24 "$(jq -r 'select(.event_type == "uprobe") | 1' out | wc -l)"
+	eq "returns" 24 "$(jq -r 'select(.event_type == "uretprobe") | 1' out | wc -l)"
+	eq "distinct call ids" 24 "$(jq -r .call_id out | sort -u | wc -l)"
+	eq "threads" 4 "$(jq -r .tid out | sort -u | wc -l)"
+	# every return has its entry's call_id, tid, and returns that entry's n
+	eq "pairs" 24 "$(jq -s '[.[] | select(.event_type == "uprobe")] as $e
+		| [.[] | select(.event_type == "uretprobe")] as $r
+		| [$e[] | . as $x | $r[] | select(.call_id == $x.call_id and .tid == $x.tid
+			and .retval == $x.args.arg0 and .duration_ns > 0)] | length' out)"
+	# nesting: a call lasts longer than the call it makes
+	eq "outer outlasts inner" 20 "$(jq -s '[.[] | select(.event_type == "uprobe")] as $e
+		| [.[] | select(.event_type == "uretprobe")] as $r
+		| [$e[] | . as $x | select($x.args.arg0 > 0)
+		   | ($r[] | select(.call_id == $x.call_id) | .duration_ns) as $outer
+		   | ($e[] | select(.tid == $x.tid and .args.arg0 == $x.args.arg0 - 1
+			and .call_id > $x.call_id) | .call_id) as $ic
+		   | ($r[] | select(.call_id == $ic) | .duration_ns) as $inner
+		   | select($outer > $inner)] | length' out)"
+}
+
+test_return_probe_alone_typed_from_prototype() {
+	start_uptrace -n 3 "$FLB_STRIPPED" 'flb_input_log_append%return'
+	"$FLB_STRIPPED" -n 3 >/dev/null
+	wait_uptrace
+	eq "events" 3 "$(wc -l <out)"
+	eq "event_type" uretprobe "$(jq -r .event_type out | sort -u)"
+	eq "keys" '["time","event_type","pid","tid","comm","binary","function","retval","duration_ns","call_id"]' \
+		"$(jq -c keys_unsorted out | sort -u)"
+	eq "retval (int 0)" 0 "$(jq -r .retval out | sort -u)"
+	eq "durations" true "$(jq -s 'all(.[]; .duration_ns > 0 and .duration_ns < 1000000000)' out)"
+	eq "call ids" 3 "$(jq -r .call_id out | sort -u | wc -l)"
+}
+
+test_return_probe_errors() {
+	expect_usage_error "a %return probe can fetch only \$retval" "$FLB" 'flb_input_log_append%return(tag)'
+	expect_usage_error "exists only in a %return probe" "$FLB" 'flb_input_log_append($retval)'
+}
+
 # --- buffers: caps and truncation -------------------------------------------------------------
 
 test_64k_record_whole_with_max_bytes() {

@@ -185,6 +185,53 @@ static void test_record(void **state)
 	assert_int_equal(ctx.bad_records, 0);
 }
 
+static struct probe ret_probe = {
+	.binary = "/bin/x",
+	.func = "f",
+	.ret = true,
+	.out = { { .name = "retval", .rd = RD_SIGNED, .size = 4 } },
+	.spec = { .nargs = 1 },
+};
+
+struct rec1 {
+	struct upt_call_rec r;
+	struct upt_arg_val v[1];
+};
+
+static void test_return_record(void **state)
+{
+	struct probe *probes[] = { &probe, &ret_probe };
+	struct render_ctx ctx = { .probes = probes, .nprobes = 2 };
+	struct rec1 r = {};
+
+	r.r.hdr.type = UPT_REC_RET;
+	r.r.hdr.size = sizeof(r);
+	r.r.hdr.pid = r.r.hdr.tid = 5;
+	memcpy(r.r.hdr.comm, "t", 2);
+	r.r.probe_id = 1;
+	r.r.nargs = 1;
+	r.r.call_id = 42;
+	r.r.duration_ns = 1234;
+	r.v[0].raw = 0xffffffff;
+	ob_reset(&ob);
+	assert_ptr_equal(render_record(&ctx, &ob, &r, sizeof(r)), &ret_probe);
+	ob_putc(&ob, 0);
+	assert_string_equal(strchr(ob.buf, ','), ",\"event_type\":\"uretprobe\",\"pid\":5,\"tid\":5,"
+						 "\"comm\":\"t\",\"binary\":\"/bin/x\",\"function\":\"f\","
+						 "\"retval\":-1,\"duration_ns\":1234,\"call_id\":42}\n");
+	/* the entry was not seen: no duration, no id */
+	r.r.call_id = 0;
+	r.r.duration_ns = 0;
+	ob_reset(&ob);
+	assert_non_null(render_record(&ctx, &ob, &r, sizeof(r)));
+	ob_putc(&ob, 0);
+	assert_non_null(strstr(ob.buf, "\"retval\":-1,\"duration_ns\":null,\"call_id\":null}"));
+	/* a return record for an entry probe (or the reverse) is a lie */
+	r.r.probe_id = 0;
+	assert_null(render_record(&ctx, &ob, &r, sizeof(r)));
+	assert_int_equal(ctx.bad_records, 1);
+}
+
 /* Every way a record can lie is caught before a byte of its data is read. */
 static void test_lying_records(void **state)
 {
@@ -227,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),   cmocka_unit_test(test_msgpack_values),
 		cmocka_unit_test(test_faults),	    cmocka_unit_test(test_record),
 		cmocka_unit_test(test_lying_records),
+		cmocka_unit_test(test_return_record),
 	};
 
 	return cmocka_run_group_tests_name("output", tests, setup, teardown);

@@ -301,6 +301,38 @@ static void test_build_defaults_without_proto(void **state)
 	probe__free(&p);
 }
 
+static void test_build_return(void **state)
+{
+	struct probe p;
+
+	build("readline%return", proto_builtin("readline"), &p, 0);
+	assert_true(p.ret);
+	assert_int_equal(p.spec.flags, UPT_SPEC_RET);
+	assert_int_equal(p.spec.nargs, 1);
+	assert_string_equal(p.out[0].name, "retval");
+	assert_int_equal(p.out[0].rd, RD_STR);
+	assert_int_equal(p.spec.args[0].loc, UPT_LOC_REG);
+	assert_int_equal(p.spec.args[0].reg, 10); /* rax */
+	assert_int_equal(p.spec.args[0].cap, UPT_CAP_STR);
+	probe__free(&p);
+
+	build("flb_input_log_append%return", proto_builtin("flb_input_log_append"), &p, 0);
+	assert_int_equal(p.out[0].rd, RD_SIGNED);
+	assert_int_equal(p.spec.args[0].size, 4);
+	probe__free(&p);
+
+	build("free%return", proto_builtin("free"), &p, 0); /* void: the raw register */
+	assert_int_equal(p.out[0].rd, RD_SIGNED);
+	assert_int_equal(p.spec.args[0].size, 8);
+	probe__free(&p);
+
+	build("f%return($retval:bytes[16])", NULL, &p, 0);
+	assert_int_equal(p.out[0].rd, RD_BYTES);
+	assert_int_equal(p.spec.args[0].len_kind, UPT_LEN_FIXED);
+	assert_int_equal(p.spec.args[0].len_val, 16);
+	probe__free(&p);
+}
+
 static void test_build_errors(void **state)
 {
 	struct probe p;
@@ -321,6 +353,12 @@ static void test_build_errors(void **state)
 	build("f($retval)", NULL, &p, -EINVAL);
 	probe__free(&p);
 	assert_non_null(strstr(errors(), "'$retval' exists only in a %return probe"));
+	build("f%return(arg0)", NULL, &p, -EINVAL);
+	probe__free(&p);
+	assert_non_null(strstr(errors(), "'arg0': a %return probe can fetch only $retval"));
+	build("f%return($retval:str[arg1])", NULL, &p, -EINVAL);
+	probe__free(&p);
+	assert_non_null(strstr(errors(), "at return only a number can be a length"));
 }
 
 int main(void)
@@ -335,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_build_from_builtin_proto),
 		cmocka_unit_test(test_build_explicit),
 		cmocka_unit_test(test_build_defaults_without_proto),
+		cmocka_unit_test(test_build_return),
 		cmocka_unit_test_setup_teardown(test_build_errors, setup_err, teardown_err),
 	};
 
