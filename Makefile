@@ -118,12 +118,22 @@ examples/flb-mini/flb-mini.stripped: examples/flb-mini/flb-mini
 
 # ---- tests ----------------------------------------------------------------------------------
 
-E2E_TARGETS := $(patsubst tests/e2e/targets/%.c,$(OUTPUT)/e2e/%,$(wildcard tests/e2e/targets/*.c))
+# Small programs the end-to-end tests trace; lib*.c become shared objects.
+E2E_LIBS := $(wildcard tests/e2e/targets/lib*.c)
+E2E_PROGS := $(filter-out $(E2E_LIBS),$(wildcard tests/e2e/targets/*.c))
+E2E_TARGETS := $(patsubst tests/e2e/targets/%.c,$(OUTPUT)/e2e/%,$(E2E_PROGS)) \
+	$(patsubst tests/e2e/targets/%.c,$(OUTPUT)/e2e/%.so,$(E2E_LIBS))
+E2E_CFLAGS := -std=gnu11 -O1 -g -fno-optimize-sibling-calls $(WARN)
+
+$(OUTPUT)/e2e/lib%.so: tests/e2e/targets/lib%.c
+	$(Q)mkdir -p $(@D)
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(E2E_CFLAGS) -shared -fPIC $< -o $@
 
 $(OUTPUT)/e2e/%: tests/e2e/targets/%.c
 	$(Q)mkdir -p $(@D)
 	$(call msg,TARGET,$@)
-	$(Q)$(CC) -std=gnu11 -O1 -g -fno-optimize-sibling-calls $(WARN) $< -o $@ -lpthread
+	$(Q)$(CC) $(E2E_CFLAGS) $< -o $@ -lpthread -ldl
 
 -include tests/fixtures/fixtures.mk
 

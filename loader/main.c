@@ -5,8 +5,9 @@
  * Everything that can be wrong with the user's input is found before anything is attached:
  * the object, every probe spec, every function.  Then the tracer loads and attaches all
  * probes or none, and the loop drains the ring buffer into NDJSON until a signal, the
- * count, the duration or a closed stdout ends it.  Exit status: 0 after tracing, 2 for bad
- * input or a failure to set up (nothing is left attached), 1 for an error while tracing.
+ * count, the duration, the end of the traced processes or a closed stdout ends it.
+ * Exit status: 0 after tracing (with -c: CMD's status), 2 for bad input or a failure to set
+ * up (nothing is left attached), 1 for an error while tracing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,21 +22,32 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/pidfd.h>
+
+#include "command.h"
 #include "json.h"
 #include "output.h"
 #include "probe.h"
+#include "resolve.h"
 #include "spec.h"
 #include "symbols.h"
+#include "target.h"
 #include "tracer.h"
 #include "util.h"
 
 #define EXIT_USAGE 2
 #define FLUSH_BYTES (1u << 20)
+#define MAX_PIDS 64
 
 struct options {
-	const char *binary;
+	const char *binary; /* NULL with -p/-c when no BINARY is given */
 	char **probes;
 	int nprobes;
+	pid_t pids[MAX_PIDS];
+	int npids;
+	const char *command;
+	bool follow;
+	bool run_as_root;
 	uint64_t count;		/* stop after this many events; 0: no limit */
 	uint64_t duration_ms;	/* stop after this long; 0: no limit */
 	const char *output;
@@ -46,6 +58,10 @@ struct options {
 
 struct session {
 	struct options opts;
+	struct command cmd;
+	int pidfds[MAX_PIDS]; /* of -p pids; -1 once the process has exited */
+	int alive;	      /* -p pids still running */
+	int cmd_status;	      /* -c: CMD's exit status, -1 while it runs */
 	struct tracer *tracer;
 	struct render_ctx rctx;
 	struct obuf ob;
@@ -64,7 +80,11 @@ static void on_signal(int sig)
 
 static const char usage_text[] =
 	"Usage: uptrace [OPTIONS] BINARY PROBE...\n"
+	"       uptrace [OPTIONS] -p PID [BINARY] PROBE...\n"
+	"       uptrace [OPTIONS] -c 'CMD ARGS' [BINARY] PROBE...\n"
 	"Trace calls of functions in BINARY with uprobes; print one JSON event per call.\n"
+	"BINARY is a path or a library name (libc, libssl.so.3) found like the dynamic loader\n"
+	"would; without -p, probes fire in every process that maps it.\n"
 	"\n"
 	"PROBE  := [OBJ:]FUNC[%%return][(FETCH, ...)]    FUNC may be a glob: 'flb_input_*'\n"
 	"FETCH  := EXPR[:TYPE][[LEN]]\n"
@@ -77,6 +97,15 @@ static const char usage_text[] =
 	"(Fluent Bit log events become {timestamp, metadata, body}), UTF-8 text or base64.\n"
 	"\n"
 	"Options:\n"
+	"  -p, --pid PID           trace this process only (repeatable): its executable and\n"
+	"                          every object it maps, through /proc/PID/root (containers\n"
+	"                          work); a bare FUNC is looked for in the executable first,\n"
+	"                          then its libraries; uptrace exits when the process does\n"
+	"  -c, --command 'CMD'     run CMD once every probe is attached, trace it, exit with\n"
+	"                          its status; under sudo CMD runs as SUDO_UID/SUDO_GID\n"
+	"      --run-as-root       with -c under sudo: keep root for CMD\n"
+	"      --follow            with -p/-c: trace children (fork/clone) too, from their\n"
+	"                          first instruction, and across exec\n"
 	"  -n, --count N           stop after N events\n"
 	"  -d, --duration SECONDS  stop after SECONDS (fractions allowed)\n"
 	"  -o, --output FILE       write events to FILE instead of stdout\n"
@@ -98,7 +127,9 @@ static const char usage_text[] =
 	"Examples:\n"
 	"  uptrace /opt/fluent-bit/bin/fluent-bit flb_input_log_append | jq .\n"
 	"  uptrace ./flb-mini 'flb_input_log_append(tag:str[tag_len], buf:msgpack[buf_size])'\n"
-	"  uptrace -n 10 /usr/lib/x86_64-linux-gnu/libc.so.6 'malloc(arg0:u64)'\n"
+	"  uptrace -n 10 libc 'malloc(arg0:u64)'\n"
+	"  uptrace -p \"$(pidof fluent-bit)\" flb_input_log_append libc:malloc\n"
+	"  uptrace -c './flb-mini -n 5' flb_input_log_append\n"
 	"  uptrace /bin/bash 'readline%%return($retval:str)'\n"
 	"  uptrace --max-bytes 65536 ./flb-mini 'flb_input_*' > events.ndjson\n";
 
@@ -136,11 +167,36 @@ static int parse_seconds(const char *opt, const char *s, uint64_t *ms)
 	return 0;
 }
 
-enum { OPT_MAX_BYTES = 256, OPT_RINGBUF, OPT_WAKE };
+enum { OPT_MAX_BYTES = 256, OPT_RINGBUF, OPT_WAKE, OPT_FOLLOW, OPT_RUN_AS_ROOT };
+
+/* With -p/-c BINARY is optional: the first word is BINARY when it is a path or a library
+ * name that resolves, and probes follow it. */
+static bool names_binary(const char *word, int nwords, pid_t pid)
+{
+	char *path = NULL;
+	sym_print_fn prev;
+	int err;
+
+	if (nwords < 2)
+		return false;
+	if (strchr(word, '/'))
+		return true;
+	if (strncmp(word, "lib", 3) || strpbrk(word, "(%*?["))
+		return false;
+	prev = sym_set_print(NULL);
+	err = sym_find_library(word, pid, &path);
+	sym_set_print(prev);
+	free(path);
+	return !err;
+}
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "command", required_argument, NULL, 'c' },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "run-as-root", no_argument, NULL, OPT_RUN_AS_ROOT },
 		{ "count", required_argument, NULL, 'n' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
@@ -158,9 +214,27 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->max_bytes = UPT_DEF_MAX_BYTES;
 	o->ringbuf_size = UPT_DEF_RINGBUF_SZ;
 	o->wake_ms = 10;
-	/* '+': options end at BINARY, so probe text is never taken for an option */
-	while ((c = getopt_long(argc, argv, "+n:d:o:vVh", longopts, NULL)) != -1) {
+	/* options may follow the probes (uptrace -p PID FUNC -n 5); probes never start with '-' */
+	while ((c = getopt_long(argc, argv, "p:c:n:d:o:vVh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'p':
+			if (o->npids == MAX_PIDS) {
+				upt_err("-p: at most %d processes", MAX_PIDS);
+				return -EINVAL;
+			}
+			if (parse_u64("--pid", optarg, 1, INT32_MAX, &v))
+				return -EINVAL;
+			o->pids[o->npids++] = v;
+			break;
+		case 'c':
+			o->command = optarg;
+			break;
+		case OPT_FOLLOW:
+			o->follow = true;
+			break;
+		case OPT_RUN_AS_ROOT:
+			o->run_as_root = true;
+			break;
 		case 'n':
 			if (parse_u64("--count", optarg, 1, UINT64_MAX, &o->count))
 				return -EINVAL;
@@ -206,93 +280,33 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return -EINVAL;
 		}
 	}
-	if (argc - optind < 2) {
-		upt_err(argc - optind ? "no probe given after %s" : "no binary and no probe given%s",
-			argc - optind ? argv[optind] : "");
+	if (o->command && o->npids) {
+		upt_err("-c and -p do not go together: -c traces the command it starts");
+		return -EINVAL;
+	}
+	if (o->follow && !o->command && !o->npids) {
+		upt_err("--follow needs -p or -c: it follows the children of those processes");
+		return -EINVAL;
+	}
+	if ((o->command || o->npids) &&
+	    names_binary(argv[optind], argc - optind, o->npids ? o->pids[0] : 0))
+		o->binary = argv[optind++];
+	else if (!o->command && !o->npids)
+		o->binary = argc > optind ? argv[optind++] : NULL;
+	o->probes = argv + optind;
+	o->nprobes = argc - optind;
+	if (!o->nprobes) {
+		upt_err(o->binary ? "no probe given after %s" : "no binary and no probe given%s",
+			o->binary ?: "");
 		fprintf(stderr, "Try 'uptrace --help'.\n");
 		return -EINVAL;
 	}
-	o->binary = argv[optind];
-	o->probes = argv + optind + 1;
-	o->nprobes = argc - optind - 1;
 	return 0;
 }
 
 static void sym_print(const char *fmt, va_list ap)
 {
 	upt_verr(fmt, ap);
-}
-
-/* Build one probe for function f of definition def and hand it to the tracer. */
-static int add_probe(struct session *s, struct sym_elf *elf, const struct probe_def *def,
-		     const struct sym_func *f)
-{
-	const char *decl = proto_builtin(f->name);
-	struct probe *p = calloc(1, sizeof(*p));
-	struct proto proto = {};
-	char path[PATH_MAX];
-	int err;
-
-	if (!p)
-		return -ENOMEM;
-	if (decl && proto_parse(decl, &proto))
-		decl = NULL;
-	p->func = strdup(f->name);
-	p->binary = strdup(realpath(sym_elf__path(elf), path) ? path : sym_elf__path(elf));
-	p->addr = f->addr;
-	p->offset = f->offset;
-	err = p->func && p->binary ? 0 : -ENOMEM;
-	if (!err)
-		err = probe__build(p, def, decl ? &proto : NULL, s->opts.max_bytes);
-	proto__free(&proto);
-	if (err) {
-		probe__free(p);
-		free(p);
-		return err;
-	}
-	upt_info("probe %s:%s: addr 0x%llx, file offset 0x%llx, %u argument(s)%s", p->binary,
-		 p->func, (unsigned long long)p->addr, (unsigned long long)p->offset,
-		 p->spec.nargs, decl ? " from the built-in prototype" : "");
-	return tracer__add(s->tracer, p);
-}
-
-/* Resolve one PROBE argument to functions and add a probe for each. */
-static int add_probe_def(struct session *s, struct sym_elf *main_elf, const char *text)
-{
-	struct sym_elf *elf = main_elf, *own = NULL;
-	struct sym_func *funcs = NULL, one = {};
-	struct probe_def def;
-	size_t n = 0, i;
-	int err;
-
-	err = probe_def__parse(text, &def);
-	if (err)
-		return err;
-	if (def.obj) {
-		err = sym_elf__open(def.obj, &own);
-		if (err)
-			goto out;
-		elf = own;
-	}
-	if (sym_is_glob(def.func)) {
-		err = sym_elf__find(elf, def.func, &funcs, &n);
-		if (!err && !n) {
-			upt_err("%s: no function matches '%s'", sym_elf__path(elf), def.func);
-			err = -ENOENT;
-		}
-		for (i = 0; !err && i < n; i++)
-			err = add_probe(s, elf, &def, &funcs[i]);
-		sym_funcs__free(funcs, n);
-	} else {
-		err = sym_elf__resolve(elf, def.func, &one);
-		if (!err)
-			err = add_probe(s, elf, &def, &one);
-		sym_func__clear(&one);
-	}
-out:
-	sym_elf__close(own);
-	probe_def__free(&def);
-	return err;
 }
 
 /* Write out what is buffered; a closed reader ends the session. */
@@ -367,12 +381,49 @@ static bool output_gone(int fd)
 	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP));
 }
 
+/*
+ * Wait for the ring buffer's wakeup, a traced process's exit, or the timeout.  Returns
+ * false when every traced process (-p) or the command (-c) has exited.
+ */
+static bool wait_events(struct session *s, int timeout)
+{
+	struct pollfd pfd[MAX_PIDS + 2];
+	int n = 0, i;
+
+	pfd[n++] = (struct pollfd){ .fd = tracer__wait_fd(s->tracer), .events = POLLIN };
+	if (s->cmd.pidfd >= 0)
+		pfd[n++] = (struct pollfd){ .fd = s->cmd.pidfd, .events = POLLIN };
+	for (i = 0; i < s->opts.npids; i++)
+		if (s->pidfds[i] >= 0)
+			pfd[n++] = (struct pollfd){ .fd = s->pidfds[i], .events = POLLIN };
+	if (poll(pfd, n, timeout) <= 0)
+		return true;
+	for (i = 1; i < n; i++) {
+		if (!(pfd[i].revents & POLLIN))
+			continue;
+		if (pfd[i].fd == s->cmd.pidfd) {
+			s->cmd_status = command__wait(&s->cmd);
+			return false;
+		}
+		for (int k = 0; k < s->opts.npids; k++) {
+			if (s->pidfds[k] != pfd[i].fd)
+				continue;
+			upt_info("pid %d exited", (int)s->opts.pids[k]);
+			close(s->pidfds[k]);
+			s->pidfds[k] = -1;
+			s->alive--;
+		}
+	}
+	return !s->opts.npids || s->alive > 0;
+}
+
 static int event_loop(struct session *s)
 {
 	uint64_t deadline = s->opts.duration_ms ? now_ms() + s->opts.duration_ms : 0, now;
 	int timeout, n, idle_ms = 200;
+	bool running = true;
 
-	while (!exiting && !s->out_closed) {
+	while (running && !exiting && !s->out_closed) {
 		timeout = idle_ms;
 		if (deadline) {
 			now = now_ms();
@@ -381,10 +432,12 @@ static int event_loop(struct session *s)
 			if (deadline - now < (uint64_t)timeout)
 				timeout = deadline - now;
 		}
+		running = wait_events(s, timeout);
 		s->rctx.boot_to_real_ns = boot_to_real_offset();
-		n = tracer__poll(s->tracer, timeout);
+		/* records committed without a wakeup are there too: consume, not epoll */
+		n = tracer__consume(s->tracer);
 		if (n < 0 && n != -EINTR) {
-			upt_err("polling the ring buffer failed: %s", strerror(-n));
+			upt_err("reading the ring buffer failed: %s", strerror(-n));
 			return n;
 		}
 		/* after a batch, look again within the wake interval: records committed
@@ -435,25 +488,64 @@ static void print_summary(struct session *s)
 	}
 }
 
+/* Resolve every probe in one target (BINARY, a -p process, or -c's command). */
+static int add_target_probes(struct session *s, const char *binary, pid_t pid, pid_t attach_pid)
+{
+	struct target t = { .max_bytes = s->opts.max_bytes };
+	int err, i;
+
+	err = binary ? target__init_binary(&t, binary, pid) : target__init_pid(&t, pid);
+	t.pid = attach_pid;
+	for (i = 0; !err && i < s->opts.nprobes; i++)
+		err = target__add_probe(&t, s->tracer, s->opts.probes[i]);
+	target__free(&t);
+	return err;
+}
+
+static int add_all_probes(struct session *s)
+{
+	int err = 0, i;
+
+	if (s->opts.command)
+		return add_target_probes(s, s->opts.binary ?: s->cmd.exe, 0, s->cmd.pid);
+	if (!s->opts.npids)
+		return add_target_probes(s, s->opts.binary, 0, -1);
+	for (i = 0; !err && i < s->opts.npids; i++) {
+		s->pidfds[i] = pidfd_open(s->opts.pids[i], 0);
+		if (s->pidfds[i] < 0) {
+			err = -errno;
+			upt_err("pid %d: %s", (int)s->opts.pids[i],
+				err == -ESRCH ? "no such process" : strerror(-err));
+			return err;
+		}
+		s->alive++;
+		err = add_target_probes(s, s->opts.binary, s->opts.pids[i], s->opts.pids[i]);
+	}
+	return err;
+}
+
 static int setup(struct session *s)
 {
 	struct tracer_opts topts = {
 		.ringbuf_size = s->opts.ringbuf_size,
 		.wake_interval_ms = s->opts.wake_ms,
-		.pid = -1,
+		.follow = s->opts.follow,
+		.pids = s->opts.pids,
+		.npids = s->opts.npids,
 		.sample = on_sample,
 		.ctx = s,
 	};
-	struct sym_elf *elf = NULL;
-	int err, i;
+	int err;
 
-	err = sym_elf__open(s->opts.binary, &elf);
-	if (err)
-		return err;
+	if (s->opts.command) {
+		err = command__start(&s->cmd, s->opts.command, s->opts.run_as_root);
+		if (err)
+			return err;
+		topts.pids = &s->cmd.pid;
+		topts.npids = 1;
+	}
 	err = tracer__new(&topts, &s->tracer);
-	for (i = 0; !err && i < s->opts.nprobes; i++)
-		err = add_probe_def(s, elf, s->opts.probes[i]);
-	sym_elf__close(elf);
+	err = err ?: add_all_probes(s);
 	if (err)
 		return err;
 	if (s->opts.output) {
@@ -474,10 +566,13 @@ static int setup(struct session *s)
 
 int main(int argc, char **argv)
 {
-	struct session s = { .out_fd = STDOUT_FILENO };
+	struct session s = { .out_fd = STDOUT_FILENO, .cmd_status = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
-	int err, status = 0;
+	int err, status = 0, i;
 
+	for (i = 0; i < MAX_PIDS; i++)
+		s.pidfds[i] = -1;
+	s.cmd.pidfd = s.cmd.go_fd = -1;
 	if (parse_args(argc, argv, &s.opts))
 		return EXIT_USAGE;
 	sym_set_print(sym_print);
@@ -489,20 +584,41 @@ int main(int argc, char **argv)
 
 	err = setup(&s);
 	if (err) {
+		command__abort(&s.cmd);
 		status = EXIT_USAGE;
 		goto cleanup;
 	}
 	upt_info("tracing %u probe(s); Ctrl-C to stop", s.rctx.nprobes);
+	if (s.opts.command && command__release(&s.cmd)) {
+		upt_err("cannot start %s", s.cmd.exe);
+		command__abort(&s.cmd);
+		status = 1;
+		goto cleanup;
+	}
 	if (event_loop(&s))
 		status = 1;
 	/* what is still in the ring was recorded before we stopped: deliver it */
 	if (!s.out_closed)
-		tracer__poll(s.tracer, 0);
+		tracer__consume(s.tracer);
 	report_drops(&s);
 	flush_output(&s);
 	print_summary(&s);
+	if (s.opts.command) {
+		if (s.cmd_status < 0) /* stopped before CMD ended (signal, count): CMD goes on */
+			upt_info("%s still runs as pid %d", s.cmd.exe, (int)s.cmd.pid);
+		else {
+			fprintf(stderr, "uptrace: %s exited with status %d\n", s.cmd.exe,
+				s.cmd_status);
+			if (!status)
+				status = s.cmd_status;
+		}
+	}
 cleanup:
 	tracer__free(s.tracer);
+	for (i = 0; i < MAX_PIDS; i++)
+		if (s.pidfds[i] >= 0)
+			close(s.pidfds[i]);
+	command__free(&s.cmd);
 	if (s.out_fd != STDOUT_FILENO && s.out_fd >= 0)
 		close(s.out_fd);
 	ob_free(&s.ob);

@@ -372,6 +372,7 @@ void probe__free(struct probe *p)
 	for (i = 0; i < UPT_MAX_ARGS; i++)
 		free(p->out[i].name);
 	free(p->binary);
+	free(p->attach_path);
 	free(p->func);
 	memset(p, 0, sizeof(*p));
 }

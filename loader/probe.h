@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "spec.h"
 #include "uptrace.h"
@@ -33,7 +34,9 @@ struct arg_out {
 };
 
 struct probe {
-	char *binary;	/* the object attached to */
+	char *binary;	/* the object, as the traced process sees it */
+	char *attach_path; /* the same file, as uptrace reaches it (maybe via /proc/PID/root) */
+	pid_t pid;	/* attach in this process only; -1: every process */
 	char *func;	/* the symbol */
 	uint64_t addr;	/* its address in the object */
 	uint64_t offset; /* file offset the uprobe is attached at */

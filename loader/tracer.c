@@ -26,6 +26,7 @@ struct tracer {
 	struct ring_buffer *rb;
 	struct probe **probes;
 	struct bpf_link **links;
+	struct bpf_link *fork_link, *exit_link;
 	uint32_t nprobes;
 	int ncpus;
 };
@@ -68,12 +69,14 @@ static struct probe *silent_entry(const struct probe *ret)
 	if (!p)
 		return NULL;
 	p->binary = strdup(ret->binary);
+	p->attach_path = strdup(ret->attach_path);
 	p->func = strdup(ret->func);
+	p->pid = ret->pid;
 	p->addr = ret->addr;
 	p->offset = ret->offset;
 	p->silent = true;
 	p->spec.flags = UPT_SPEC_PUSH | UPT_SPEC_SILENT;
-	if (!p->binary || !p->func) {
+	if (!p->binary || !p->attach_path || !p->func) {
 		probe__free(p);
 		free(p);
 		return NULL;
@@ -100,7 +103,7 @@ static int pair_returns(struct tracer *t)
 		for (j = 0; j < n; j++) {
 			e = t->probes[j];
 			if (!e->ret && !(e->spec.flags & UPT_SPEC_PUSH) && e->offset == r->offset &&
-			    !strcmp(e->binary, r->binary))
+			    e->pid == r->pid && !strcmp(e->attach_path, r->attach_path))
 				break;
 		}
 		if (j < n) {
@@ -151,6 +154,12 @@ static int size_maps(struct tracer *t)
 	err = err ?: bpf_map__set_max_entries(s->maps.events, t->opts.ringbuf_size);
 	if (err)
 		return err;
+	err = bpf_map__set_max_entries(s->maps.traced, UPT_MAX_TRACED);
+	if (err)
+		return err;
+	s->rodata->filter_tgids = t->opts.follow;
+	bpf_program__set_autoload(s->progs.upt_fork, t->opts.follow);
+	bpf_program__set_autoload(s->progs.upt_exit, t->opts.follow);
 	s->rodata->bucket_size = bucket;
 	s->rodata->wake_interval_ns = t->opts.wake_interval_ms * 1000000ULL;
 	s->rodata->wakeup_bytes = t->opts.ringbuf_size / 4;
@@ -206,6 +215,17 @@ int tracer__load(struct tracer *t)
 			return err;
 		}
 	}
+	for (i = 0; t->opts.follow && i < t->opts.npids; i++) {
+		__u32 tgid = t->opts.pids[i];
+		__u8 one = 1;
+
+		err = bpf_map__update_elem(t->skel->maps.traced, &tgid, sizeof(tgid), &one,
+					   sizeof(one), BPF_ANY);
+		if (err) {
+			upt_err("cannot add pid %u to the traced set: %s", tgid, strerror(-err));
+			return err;
+		}
+	}
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), sample_cb, t, NULL);
 	if (!t->rb) {
 		err = -errno;
@@ -225,6 +245,21 @@ static void detach_all(struct tracer *t)
 	}
 }
 
+static int attach_follow(struct tracer *t)
+{
+	t->fork_link = bpf_program__attach(t->skel->progs.upt_fork);
+	if (t->fork_link)
+		t->exit_link = bpf_program__attach(t->skel->progs.upt_exit);
+	if (!t->fork_link || !t->exit_link) {
+		int err = -errno;
+
+		upt_err("cannot attach to the sched_process_fork/exit tracepoints: %s",
+			strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 int tracer__attach(struct tracer *t)
 {
 	struct probe *p;
@@ -234,14 +269,20 @@ int tracer__attach(struct tracer *t)
 	t->links = calloc(t->nprobes, sizeof(*t->links));
 	if (!t->links)
 		return -ENOMEM;
+	/* children are added in the kernel from now on: before any probe can fire */
+	if (t->opts.follow) {
+		err = attach_follow(t);
+		if (err)
+			return err;
+	}
 	for (i = 0; i < t->nprobes; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = i);
 
 		p = t->probes[i];
 		uo.retprobe = p->ret;
 		t->links[i] = bpf_program__attach_uprobe_opts(t->skel->progs.upt_call,
-							      t->opts.pid, p->binary, p->offset,
-							      &uo);
+							      t->opts.follow ? -1 : p->pid,
+							      p->attach_path, p->offset, &uo);
 		if (!t->links[i]) {
 			err = -errno;
 			detach_all(t);
@@ -256,21 +297,14 @@ int tracer__attach(struct tracer *t)
 	return 0;
 }
 
-int tracer__poll(struct tracer *t, int timeout_ms)
+int tracer__consume(struct tracer *t)
 {
-	int n, m;
+	return ring_buffer__consume(t->rb);
+}
 
-	/*
-	 * Most records are committed without a wakeup, so epoll does not report them:
-	 * after the wait, consume whatever is there whether or not epoll said so.
-	 */
-	n = ring_buffer__poll(t->rb, timeout_ms);
-	if (n < 0 && n != -EINTR)
-		return n;
-	m = ring_buffer__consume(t->rb);
-	if (m < 0)
-		return m;
-	return (n > 0 ? n : 0) + m;
+int tracer__wait_fd(struct tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
 }
 
 uint64_t tracer__drops_total(struct tracer *t)
@@ -301,6 +335,8 @@ void tracer__free(struct tracer *t)
 	if (!t)
 		return;
 	detach_all(t);
+	bpf_link__destroy(t->fork_link);
+	bpf_link__destroy(t->exit_link);
 	free(t->links);
 	ring_buffer__free(t->rb);
 	uptrace_bpf__destroy(t->skel);

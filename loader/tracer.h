@@ -2,7 +2,7 @@
 /*
  * tracer.h - the BPF side of a tracing session, staged like a mass attacher:
  * tracer__new() -> tracer__add() per probe -> tracer__load() -> tracer__attach() ->
- * tracer__poll() until done -> tracer__free().  Attach is all-or-nothing; free detaches.
+ * tracer__consume() whenever tracer__wait_fd() polls readable -> tracer__free().  Attach is all-or-nothing; free detaches.
  */
 #ifndef UPTRACE_TRACER_H
 #define UPTRACE_TRACER_H
@@ -18,7 +18,14 @@ typedef int (*tracer_sample_fn)(void *ctx, const void *data, size_t size);
 struct tracer_opts {
 	uint32_t ringbuf_size;	  /* power of two, >= page size */
 	uint32_t wake_interval_ms; /* longest a record waits for the consumer; 0: per record */
-	pid_t pid;		  /* attach only in this process; -1: every process */
+	/*
+	 * --follow: uprobes attach in every process and BPF filters on a set of traced
+	 * processes, seeded with `pids` and grown by fork in the kernel (no race with a child
+	 * that calls the function at once).  Otherwise each probe attaches in probe->pid only.
+	 */
+	bool follow;
+	const pid_t *pids;
+	size_t npids;
 	tracer_sample_fn sample;  /* called for every record, in ring order */
 	void *ctx;
 };
@@ -30,8 +37,10 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out);
 int tracer__add(struct tracer *t, struct probe *p);
 int tracer__load(struct tracer *t);
 int tracer__attach(struct tracer *t);
-/* Wait up to timeout_ms for records and hand them to the sample callback; count or -errno. */
-int tracer__poll(struct tracer *t, int timeout_ms);
+/* Hand over whatever records are there now, without waiting; count or -errno. */
+int tracer__consume(struct tracer *t);
+/* An fd that polls readable when the ring buffer has woken us. */
+int tracer__wait_fd(struct tracer *t);
 /* Records the BPF side could not reserve, all probes; per probe into probe->drops. */
 uint64_t tracer__drops_total(struct tracer *t);
 void tracer__update_drops(struct tracer *t);

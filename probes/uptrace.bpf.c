@@ -29,6 +29,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by the loader before load; frozen, so the verifier sees them as constants. */
 const volatile __u32 bucket_size = 64; /* value size of `bucket`, >= 2 */
+const volatile bool filter_tgids = false; /* only processes in `traced` (--follow) */
 const volatile __u64 wake_interval_ns = 0; /* 0: the kernel's wakeup per caught-up record */
 const volatile __u64 wakeup_bytes = 1;	   /* wake the consumer early past this fill */
 
@@ -56,6 +57,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
+
+/* --follow: the traced processes (tgid -> 1), seeded by user space, grown at fork. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, UPT_MAX_TRACED);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced SEC(".maps");
 
 /* Calls in flight per (thread, return probe), for durations and call ids. */
 struct {
@@ -353,6 +362,12 @@ int upt_call(struct pt_regs *ctx)
 	__u64 total, off, *drop;
 	long ret;
 
+	if (filter_tgids) {
+		__u32 tgid = tgid_tid >> 32;
+
+		if (!bpf_map_lookup_elem(&traced, &tgid))
+			return 0;
+	}
 	spec = bpf_map_lookup_elem(&specs, &id);
 	if (!spec)
 		return 0;
@@ -426,5 +441,28 @@ int upt_call(struct pt_regs *ctx)
 	}
 
 	bpf_ringbuf_submit_dynptr(&dp, wakeup_flags(now));
+	return 0;
+}
+
+/* --follow: a child of a traced process is traced from its first instruction. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(upt_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (ptgid != ctgid && bpf_map_lookup_elem(&traced, &ptgid))
+		bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(upt_exit, struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+
+	/* the thread-group leader's exit: the process is gone (threads go with it) */
+	if (task->pid == task->tgid)
+		bpf_map_delete_elem(&traced, &tgid);
 	return 0;
 }

@@ -35,6 +35,7 @@
 #define UPT_DEF_MAX_BYTES  4096	     /* default per-argument capture cap */
 #define UPT_MAX_MAX_BYTES  (1u << 20) /* largest --max-bytes accepted */
 #define UPT_DEF_RINGBUF_SZ (8u << 20)
+#define UPT_MAX_TRACED	   65536     /* processes in the --follow set */
 
 enum upt_rec_type {
 	UPT_REC_CALL = 1, /* uprobe: function entry, arguments */

@@ -178,6 +178,141 @@ test_return_probe_errors() {
 	expect_usage_error "exists only in a %return probe" "$FLB" 'flb_input_log_append($retval)'
 }
 
+# --- targets: -p, -c, libraries, children, containers ------------------------------------------
+
+# Start a target that waits for a line on fd 3 before it runs; sets TPID.  Release with
+# `echo go >&3` ... here: `release`.
+start_waiting() {
+	rm -f go.fifo
+	mkfifo go.fifo
+	"$@" <go.fifo >target.out 2>target.err &
+	TPID=$!
+	exec 3>go.fifo
+}
+release() {
+	echo go >&3
+	exec 3>&-
+}
+
+test_pid_sees_only_that_process() {
+	mkfifo a.fifo b.fifo
+	"$FLB" -n 5 --wait-stdin --expect a.expect <a.fifo >/dev/null 2>&1 &
+	local a=$!
+	"$FLB" -n 7 --wait-stdin <b.fifo >/dev/null 2>&1 &
+	local b=$!
+	exec 4>a.fifo 5>b.fifo
+	start_uptrace -p $a flb_input_log_append
+	echo go >&5
+	echo go >&4
+	exec 4>&- 5>&-
+	wait $a $b
+	wait_uptrace
+	eq "status (exits with the process)" 0 "$USTATUS"
+	eq "events" 5 "$(wc -l <out)"
+	eq "pids" "$a" "$(jq -r .pid out | sort -u)"
+	eq "binary" "$(realpath "$FLB")" "$(jq -r .binary out | sort -u)"
+	jq -c '{tag: .args.tag, tag_len: .args.tag_len, buf_size: .args.buf_size, buf: .args.buf}' out >got
+	jq -c . a.expect >want
+	cmp -s got want || fail "decoded records differ"
+}
+
+test_pid_library_function_and_bare_libc_name() {
+	start_waiting "$TARGETS/mallocs" 9 12345
+	local other
+	"$TARGETS/mallocs" 4 12345 </dev/null &
+	other=$!
+	start_uptrace -p $TPID 'libc:malloc' 'libc:malloc%return' free
+	release
+	wait $TPID $other
+	wait_uptrace
+	eq "mallocs of 12345" 9 "$(jq -r 'select(.function == "malloc" and .args.size == 12345) | 1' out | wc -l)"
+	eq "pids" "$TPID" "$(jq -r .pid out | sort -u)"
+	eq "libc" true "$(jq -r '.binary | test("/libc\\.so\\.6$")' out | sort -u)"
+	# each of those blocks comes back from malloc (paired by call_id) and goes to free
+	eq "returned and freed" 9 "$(jq -s '
+		[.[] | select(.event_type == "uprobe" and .function == "malloc" and .args.size == 12345)
+		 | .call_id] as $ids
+		| [.[] | select(.event_type == "uretprobe" and (.call_id as $c | $ids | index($c)))
+		   | .retval] as $ptrs
+		| [.[] | select(.function == "free" and (.args.ptr as $p | $ptrs | index($p)))]
+		| length' out)"
+}
+
+test_pid_errors() {
+	expect_usage_error "pid 999999: no such process" -p 999999 flb_input_log_append
+	expect_usage_error "no probe given" -p 1
+	expect_usage_error "do not go together" -p 1 -c true f
+	expect_usage_error "needs -p or -c" --follow "$FLB" f
+}
+
+test_command_runs_only_after_attach() {
+	# first_fn is the first statement of main: the event is there, and uptrace exits with
+	# the command's status
+	"$UPTRACE" -c "$TARGETS/firstcall" 'first_fn(arg0:s32)' >out 2>err && status=0 || status=$?
+	eq "status" 3 "$status"
+	eq "events" 1 "$(wc -l <out)"
+	eq "arg0" 42 "$(jq -r .args.arg0 out)"
+	grep -q "exited with status 3" err || fail "no status line: $(cat err)"
+	assert_nothing_attached
+}
+
+test_command_with_binary_and_flb() {
+	# CMD shares uptrace's stdout: keep the events apart from flb-mini's own line
+	"$UPTRACE" -c "$FLB -n 4 --tag cmd --expect expect.ndjson" flb_input_log_append >all 2>err
+	grep '^{"time"' all >out
+	eq "flb-mini's own line" "calls=4 records=4 bytes=156" "$(grep -v '^{' all)"
+	eq "events" 4 "$(wc -l <out)"
+	compare_calls
+	eq "not found" 2 "$("$UPTRACE" -c "/nonexistent/cmd" f >/dev/null 2>err; echo $?)"
+	grep -q "command not found" err || fail "$(cat err)"
+}
+
+test_follow_children() {
+	"$UPTRACE" -c "$TARGETS/forker" 'child_fn(arg0:s32)' >out 2>err </dev/null
+	eq "without --follow" 0 "$(wc -l <out)"
+	echo | "$UPTRACE" --follow -c "$TARGETS/forker" 'child_fn(arg0:s32)' >out 2>err
+	eq "with --follow" 1 "$(jq -r 'select(.event_type == "uprobe") | .args.arg0' out | wc -l)"
+	eq "arg0" 7 "$(jq -r .args.arg0 out)"
+	eq "the child's pid" "$(sed -n 's/^child //p' err)" "$(jq -r .pid out)"
+}
+
+test_dlopened_library() {
+	# the library is mapped only by dlopen, after attach: uprobes are per file, so they fire
+	"$UPTRACE" -c "$TARGETS/dlopener $TARGETS/libdltest.so" "$TARGETS/libdltest.so:dl_fn(arg0:s32)" \
+		>out 2>err
+	eq "events" 1 "$(wc -l <out)"
+	eq "arg0" 5 "$(jq -r .args.arg0 out)"
+	eq "binary" "$TARGETS/libdltest.so" "$(jq -r .binary out)"
+}
+
+test_pid_in_another_mount_namespace() {
+	command -v unshare >/dev/null || { echo "SKIP: no unshare" >&2; return 0; }
+	local dir=/tmp/uptrace-ns-$$
+	mkdir -p $dir
+	mkfifo go.fifo
+	unshare -m --propagation private sh -c \
+		"mount -t tmpfs none $dir && cp '$FLB' $dir/flb-hidden && exec $dir/flb-hidden -n 3 --wait-stdin" \
+		<go.fifo >/dev/null 2>&1 &
+	local ns=$!
+	exec 3>go.fifo
+	local i pid=""
+	for i in $(seq 1 100); do
+		pid=$(pgrep -f "^$dir/flb-hidden" || true)
+		[ -n "$pid" ] && break
+		sleep 0.05
+	done
+	[ -n "$pid" ] || fail "target did not start"
+	[ ! -e $dir/flb-hidden ] || fail "the binary is visible outside the namespace"
+	start_uptrace -p "$pid" flb_input_log_append
+	echo go >&3
+	exec 3>&-
+	wait $ns
+	wait_uptrace
+	rmdir $dir
+	eq "events" 3 "$(wc -l <out)"
+	eq "binary as the process sees it" "$dir/flb-hidden" "$(jq -r .binary out | sort -u)"
+}
+
 # --- buffers: caps and truncation -------------------------------------------------------------
 
 test_64k_record_whole_with_max_bytes() {

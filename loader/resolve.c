@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * resolve.c - from probe text to probes.
+ *
+ * A target is a list of objects a bare FUNC is looked for in: just BINARY, or for a running
+ * process its executable first and then every object it has mapped executable, in address
+ * order.  `OBJ:FUNC` names the object instead: a path, or a library name resolved like the
+ * dynamic loader would (for a process: among its mappings, then in its own ld.so.cache).
+ * Files of a process are opened through /proc/PID/root, so a process in another mount
+ * namespace is traced in its own copy of each file; events name the path as the process
+ * sees it.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "probe.h"
+#include "resolve.h"
+#include "spec.h"
+#include "target.h"
+#include "util.h"
+
+/* The path as the process sees it: host paths under /proc/PID/root lose that prefix. */
+static char *display_path(const char *host, pid_t pid)
+{
+	char prefix[64], buf[PATH_MAX];
+	size_t n;
+
+	if (pid > 0) {
+		n = snprintf(prefix, sizeof(prefix), "/proc/%d/root/", (int)pid);
+		if (!strncmp(host, prefix, n))
+			return strdup(host + n - 1);
+	}
+	if (!strncmp(host, "/proc/", 6))
+		return strdup(host);
+	return strdup(realpath(host, buf) ? buf : host);
+}
+
+static int obj_open(struct target_obj *o, const char *host, pid_t pid)
+{
+	int err;
+
+	memset(o, 0, sizeof(*o));
+	o->host_path = strdup(host);
+	o->display = display_path(host, pid);
+	if (!o->host_path || !o->display)
+		return -ENOMEM;
+	err = sym_elf__open(host, &o->elf);
+	return err;
+}
+
+static void obj_free(struct target_obj *o)
+{
+	sym_elf__close(o->elf);
+	free(o->host_path);
+	free(o->display);
+	memset(o, 0, sizeof(*o));
+}
+
+/*
+ * Where OBJ (a path or a library name) is, from uptrace's point of view: for a process, a
+ * path means the process's file (symlinks resolved inside its root).
+ */
+static int locate(const char *obj, pid_t pid, char **host)
+{
+	return sym_find_library(obj, pid, host);
+}
+
+static int target_push(struct target *t, const char *host)
+{
+	struct target_obj *tmp = realloc(t->objs, (t->nobjs + 1) * sizeof(*tmp));
+	int err;
+
+	if (!tmp)
+		return -ENOMEM;
+	t->objs = tmp;
+	err = obj_open(&t->objs[t->nobjs], host, t->pid);
+	if (err) {
+		obj_free(&t->objs[t->nobjs]);
+		return err;
+	}
+	t->nobjs++;
+	return 0;
+}
+
+int target__init_binary(struct target *t, const char *binary, pid_t pid)
+{
+	char *host = NULL;
+	int err;
+
+	t->pid = pid;
+	err = locate(binary, pid, &host);
+	if (!err)
+		err = target_push(t, host);
+	free(host);
+	return err;
+}
+
+int target__init_pid(struct target *t, pid_t pid)
+{
+	struct sym_mapping *maps = NULL;
+	struct stat st = {};
+	char *exe = NULL;
+	size_t n = 0, i;
+	int err;
+
+	t->pid = pid;
+	err = sym_proc_exe(pid, &exe);
+	err = err ?: target_push(t, exe);
+	err = err ?: sym_proc_objects(pid, &maps, &n);
+	if (!err && stat(exe, &st))
+		err = -errno;
+	for (i = 0; !err && i < n; i++) {
+		/* the executable is searched first already; its host path may differ (deleted) */
+		if (maps[i].ino == st.st_ino)
+			continue;
+		/* an object we cannot read as ELF is no reason to stop: it is just not searched */
+		if (target_push(t, maps[i].host_path))
+			upt_info("pid %d: not searching %s", (int)pid, maps[i].path);
+	}
+	sym_mappings__free(maps, n);
+	free(exe);
+	return err;
+}
+
+void target__free(struct target *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nobjs; i++)
+		obj_free(&t->objs[i]);
+	free(t->objs);
+	t->objs = NULL;
+	t->nobjs = 0;
+}
+
+/* Build one probe for function f of object o and hand it to the tracer. */
+static int add_probe(struct target *t, struct tracer *tr, const struct target_obj *o,
+		     const struct probe_def *def, const struct sym_func *f)
+{
+	const char *decl = proto_builtin(f->name);
+	struct probe *p = calloc(1, sizeof(*p));
+	struct proto proto = {};
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	if (decl && proto_parse(decl, &proto))
+		decl = NULL;
+	p->func = strdup(f->name);
+	p->binary = strdup(o->display);
+	p->attach_path = strdup(o->host_path);
+	p->pid = t->pid;
+	p->addr = f->addr;
+	p->offset = f->offset;
+	err = p->func && p->binary && p->attach_path ? 0 : -ENOMEM;
+	if (!err)
+		err = probe__build(p, def, decl ? &proto : NULL, t->max_bytes);
+	proto__free(&proto);
+	if (err) {
+		probe__free(p);
+		free(p);
+		return err;
+	}
+	upt_info("probe %s:%s%s: addr 0x%llx, file offset 0x%llx, %u argument(s)%s", p->binary,
+		 p->func, p->ret ? "%return" : "", (unsigned long long)p->addr,
+		 (unsigned long long)p->offset, p->spec.nargs,
+		 decl ? " from the built-in prototype" : "");
+	return tracer__add(tr, p);
+}
+
+/* The functions of a glob: from the first object in search order that has any. */
+static int add_glob(struct target *t, struct tracer *tr, struct target_obj *objs, size_t nobjs,
+		    const struct probe_def *def)
+{
+	struct sym_func *funcs = NULL;
+	size_t n = 0, i, k;
+	int err = 0;
+
+	for (k = 0; k < nobjs && !err && !n; k++)
+		err = sym_elf__find(objs[k].elf, def->func, &funcs, &n);
+	if (!err && !n) {
+		upt_err("%s: no function matches '%s'", objs[0].display, def->func);
+		err = -ENOENT;
+	}
+	for (i = 0; !err && i < n; i++)
+		err = add_probe(t, tr, &objs[k - 1], def, &funcs[i]);
+	sym_funcs__free(funcs, n);
+	return err;
+}
+
+/*
+ * One function: the first object in search order that defines it.  Only the first
+ * object's failure is explained (the others are tried quietly): that is where the user
+ * expects the function.  An ambiguous name is reported at once.
+ */
+static int add_one(struct target *t, struct tracer *tr, struct target_obj *objs, size_t nobjs,
+		   const struct probe_def *def)
+{
+	struct sym_func f = {};
+	sym_print_fn prev;
+	size_t k;
+	int err;
+
+	err = sym_elf__resolve(objs[0].elf, def->func, &f);
+	if (err == -ENOENT && nobjs > 1) {
+		prev = sym_set_print(NULL);
+		for (k = 1; k < nobjs && err == -ENOENT; k++)
+			err = sym_elf__resolve(objs[k].elf, def->func, &f);
+		sym_set_print(prev);
+		if (!err) {
+			err = add_probe(t, tr, &objs[k - 1], def, &f);
+			sym_func__clear(&f);
+			return err;
+		}
+		if (err == -ENOENT) /* say it again, where it was expected */
+			err = sym_elf__resolve(objs[0].elf, def->func, &f);
+	}
+	if (!err)
+		err = add_probe(t, tr, &objs[0], def, &f);
+	sym_func__clear(&f);
+	return err;
+}
+
+int target__add_probe(struct target *t, struct tracer *tr, const char *text)
+{
+	struct target_obj own = {}, *objs = t->objs;
+	struct probe_def def;
+	size_t nobjs = t->nobjs;
+	char *host = NULL;
+	int err;
+
+	err = probe_def__parse(text, &def);
+	if (err)
+		return err;
+	if (def.obj) {
+		err = locate(def.obj, t->pid, &host);
+		err = err ?: obj_open(&own, host, t->pid);
+		objs = &own;
+		nobjs = 1;
+	}
+	if (!err && !nobjs) {
+		upt_err("no object to look for '%s' in", def.func);
+		err = -ENOENT;
+	}
+	if (!err)
+		err = sym_is_glob(def.func) ? add_glob(t, tr, objs, nobjs, &def)
+					     : add_one(t, tr, objs, nobjs, &def);
+	obj_free(&own);
+	free(host);
+	probe_def__free(&def);
+	return err;
+}
