@@ -466,3 +466,5 @@ int BPF_PROG(upt_exit, struct task_struct *task)
 		bpf_map_delete_elem(&traced, &tgid);
 	return 0;
 }
+
+#include "ktrace.bpf.h"
