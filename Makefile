@@ -168,7 +168,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/uptrace
 
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
-	libmsgpack-dev libcmocka-dev pkg-config jq binutils bpftrace libcapstone-dev
+	libmsgpack-dev libcmocka-dev pkg-config jq binutils bpftrace libcapstone-dev xz-utils \
+	util-linux
 
 deps:
 	apt-get update -qq

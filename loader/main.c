@@ -26,6 +26,7 @@
 
 #include "command.h"
 #include "json.h"
+#include "listing.h"
 #include "output.h"
 #include "probe.h"
 #include "resolve.h"
@@ -38,6 +39,7 @@
 #define EXIT_USAGE 2
 #define FLUSH_BYTES (1u << 20)
 #define MAX_PIDS 64
+#define MAX_DEBUG_DIRS 16
 
 struct options {
 	const char *binary; /* NULL with -p/-c when no BINARY is given */
@@ -48,6 +50,9 @@ struct options {
 	const char *command;
 	bool follow;
 	bool run_as_root;
+	enum { MODE_TRACE, MODE_LIST, MODE_EXPLAIN } mode;
+	const char *debug_dirs[MAX_DEBUG_DIRS + 1]; /* NULL-terminated */
+	int ndebug_dirs;
 	uint64_t count;		/* stop after this many events; 0: no limit */
 	uint64_t duration_ms;	/* stop after this long; 0: no limit */
 	const char *output;
@@ -82,19 +87,23 @@ static const char usage_text[] =
 	"Usage: uptrace [OPTIONS] BINARY PROBE...\n"
 	"       uptrace [OPTIONS] -p PID [BINARY] PROBE...\n"
 	"       uptrace [OPTIONS] -c 'CMD ARGS' [BINARY] PROBE...\n"
+	"       uptrace -l [-v] [-p PID | BINARY] [GLOB]\n"
+	"       uptrace --explain [-p PID | BINARY] FUNC\n"
 	"Trace calls of functions in BINARY with uprobes; print one JSON event per call.\n"
 	"BINARY is a path or a library name (libc, libssl.so.3) found like the dynamic loader\n"
 	"would; without -p, probes fire in every process that maps it.\n"
 	"\n"
 	"PROBE  := [OBJ:]FUNC[%%return][(FETCH, ...)]    FUNC may be a glob: 'flb_input_*'\n"
 	"FETCH  := EXPR[:TYPE][[LEN]]\n"
-	"EXPR   := param-name | argN | $retval\n"
+	"EXPR   := param-name | argN | $retval | EXPR->member | EXPR.member\n"
 	"TYPE   := s8..s64 | u8..u64 | x64 | ptr | str | bytes | msgpack | auto\n"
 	"LEN    := number | param-name | argN   (bytes to copy)\n"
-	"Without a fetch list, uptrace uses its built-in prototype of the function (Fluent Bit's\n"
-	"flb_input_log_append*, flb_input_chunk_append_raw, libc's malloc family, SSL_write,\n"
-	"readline, sqlite3_prepare_v2, ...), else arg0..arg5 as hex.  Buffers decode as msgpack\n"
-	"(Fluent Bit log events become {timestamp, metadata, body}), UTF-8 text or base64.\n"
+	"Without a fetch list, every parameter is captured by name, typed and located from DWARF\n"
+	"(in the object or a separate debug file), else from uptrace's built-in prototype\n"
+	"(Fluent Bit's flb_input_log_append*, flb_input_chunk_append_raw, libc's malloc family,\n"
+	"SSL_write, readline, sqlite3_prepare_v2, ...), else arg0..arg5 as hex.  Buffers decode\n"
+	"as msgpack (Fluent Bit log events become {timestamp, metadata, body}), UTF-8 text or\n"
+	"base64.  Member access (ins->name) needs DWARF.\n"
 	"\n"
 	"Options:\n"
 	"  -p, --pid PID           trace this process only (repeatable): its executable and\n"
@@ -106,6 +115,11 @@ static const char usage_text[] =
 	"      --run-as-root       with -c under sudo: keep root for CMD\n"
 	"      --follow            with -p/-c: trace children (fork/clone) too, from their\n"
 	"                          first instruction, and across exec\n"
+	"  -l, --list              list the functions of BINARY (or -p PID) matching [GLOB]\n"
+	"                          with their signatures; -v adds argument locations\n"
+	"      --explain           say how BINARY FUNC resolves: table, address, offset,\n"
+	"                          debug file, source line, where each argument is read\n"
+	"      --debuginfo DIR     look for separate debug files in DIR first (repeatable)\n"
 	"  -n, --count N           stop after N events\n"
 	"  -d, --duration SECONDS  stop after SECONDS (fractions allowed)\n"
 	"  -o, --output FILE       write events to FILE instead of stdout\n"
@@ -167,7 +181,15 @@ static int parse_seconds(const char *opt, const char *s, uint64_t *ms)
 	return 0;
 }
 
-enum { OPT_MAX_BYTES = 256, OPT_RINGBUF, OPT_WAKE, OPT_FOLLOW, OPT_RUN_AS_ROOT };
+enum {
+	OPT_MAX_BYTES = 256,
+	OPT_RINGBUF,
+	OPT_WAKE,
+	OPT_FOLLOW,
+	OPT_RUN_AS_ROOT,
+	OPT_EXPLAIN,
+	OPT_DEBUGINFO,
+};
 
 /* With -p/-c BINARY is optional: the first word is BINARY when it is a path or a library
  * name that resolves, and probes follow it. */
@@ -190,12 +212,32 @@ static bool names_binary(const char *word, int nwords, pid_t pid)
 	return !err;
 }
 
+/* -l [-p PID | BINARY] [GLOB]; --explain [-p PID | BINARY] FUNC */
+static int parse_query_args(int argc, char **argv, struct options *o)
+{
+	int left = argc - optind, want_bin = o->npids ? 0 : 1;
+
+	if (o->command || o->npids > 1 || left < want_bin ||
+	    left > want_bin + 1 || (o->mode == MODE_EXPLAIN && left != want_bin + 1)) {
+		upt_err(o->mode == MODE_LIST ? "usage: uptrace -l [-p PID | BINARY] [GLOB]"
+					     : "usage: uptrace --explain [-p PID | BINARY] FUNC");
+		return -EINVAL;
+	}
+	o->binary = want_bin ? argv[optind++] : NULL;
+	o->probes = argv + optind;
+	o->nprobes = argc - optind;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "command", required_argument, NULL, 'c' },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "list", no_argument, NULL, 'l' },
+		{ "explain", no_argument, NULL, OPT_EXPLAIN },
+		{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO },
 		{ "run-as-root", no_argument, NULL, OPT_RUN_AS_ROOT },
 		{ "count", required_argument, NULL, 'n' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -215,8 +257,21 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->ringbuf_size = UPT_DEF_RINGBUF_SZ;
 	o->wake_ms = 10;
 	/* options may follow the probes (uptrace -p PID FUNC -n 5); probes never start with '-' */
-	while ((c = getopt_long(argc, argv, "p:c:n:d:o:vVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:c:n:d:o:lvVh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'l':
+			o->mode = MODE_LIST;
+			break;
+		case OPT_EXPLAIN:
+			o->mode = MODE_EXPLAIN;
+			break;
+		case OPT_DEBUGINFO:
+			if (o->ndebug_dirs == MAX_DEBUG_DIRS) {
+				upt_err("--debuginfo: at most %d directories", MAX_DEBUG_DIRS);
+				return -EINVAL;
+			}
+			o->debug_dirs[o->ndebug_dirs++] = optarg;
+			break;
 		case 'p':
 			if (o->npids == MAX_PIDS) {
 				upt_err("-p: at most %d processes", MAX_PIDS);
@@ -280,6 +335,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return -EINVAL;
 		}
 	}
+	if (o->mode != MODE_TRACE)
+		return parse_query_args(argc, argv, o);
 	if (o->command && o->npids) {
 		upt_err("-c and -p do not go together: -c traces the command it starts");
 		return -EINVAL;
@@ -491,7 +548,7 @@ static void print_summary(struct session *s)
 /* Resolve every probe in one target (BINARY, a -p process, or -c's command). */
 static int add_target_probes(struct session *s, const char *binary, pid_t pid, pid_t attach_pid)
 {
-	struct target t = { .max_bytes = s->opts.max_bytes };
+	struct target t = { .max_bytes = s->opts.max_bytes, .debug_dirs = s->opts.debug_dirs };
 	int err, i;
 
 	err = binary ? target__init_binary(&t, binary, pid) : target__init_pid(&t, pid);
@@ -576,6 +633,19 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &s.opts))
 		return EXIT_USAGE;
 	sym_set_print(sym_print);
+	/* debug info comes from this machine; a debuginfod download is not ours to start */
+	unsetenv("DEBUGINFOD_URLS");
+	if (s.opts.mode == MODE_LIST)
+		return list_functions(s.opts.binary, s.opts.npids ? s.opts.pids[0] : 0,
+				      s.opts.nprobes ? s.opts.probes[0] : NULL, s.opts.debug_dirs,
+				      upt_verbose)
+			       ? EXIT_USAGE
+			       : 0;
+	if (s.opts.mode == MODE_EXPLAIN)
+		return explain_function(s.opts.binary, s.opts.npids ? s.opts.pids[0] : 0,
+					s.opts.probes[0], s.opts.debug_dirs)
+			       ? EXIT_USAGE
+			       : 0;
 	ob_init(&s.ob);
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGINT, &sa, NULL);

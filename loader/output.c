@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dwarfinfo.h"
 #include "mpjson.h"
 #include "output.h"
 
@@ -68,6 +69,21 @@ static void put_scalar(struct obuf *ob, const struct arg_out *o, uint64_t raw)
 		ob_json_hex(ob, raw);
 		break;
 	}
+}
+
+/* An enum: its enumerator's name, or the number when no enumerator has that value. */
+static void put_enum(struct obuf *ob, const struct arg_out *o, uint64_t raw)
+{
+	int64_t v = sign_extend(raw, o->size);
+	size_t i;
+
+	for (i = 0; i < o->nenums; i++) {
+		if (o->enums[i].value == v) {
+			ob_json_cstr(ob, o->enums[i].name);
+			return;
+		}
+	}
+	ob_json_s64(ob, v);
 }
 
 static void put_base64(struct obuf *ob, const uint8_t *d, size_t n)
@@ -163,6 +179,10 @@ void render_arg(struct obuf *ob, const struct arg_out *o, const struct upt_arg_v
 			  -v->err);
 		ob_json_hex(ob, v->raw);
 		ob_putc(ob, '}');
+		return;
+	}
+	if (o->rd == RD_ENUM) {
+		put_enum(ob, o, v->raw);
 		return;
 	}
 	if (o->rd < RD_STR) {

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dwarfinfo.h"
 #include "probe.h"
 #include "util.h"
 
@@ -47,6 +48,48 @@ static void abi_loc(struct upt_arg_spec *a, int n)
 		a->off = 8 * (n - NREG_ARGS + 1);
 	}
 	a->size = 8;
+}
+
+/* x86-64 DWARF register numbers to pt_regs words. */
+static const uint8_t dwarf_regs[] = {
+	REGW(ax), REGW(dx), REGW(cx), REGW(bx), REGW(si), REGW(di), REGW(bp), REGW(sp),
+	REGW(r8), REGW(r9), REGW(r10), REGW(r11), REGW(r12), REGW(r13), REGW(r14), REGW(r15),
+};
+
+/*
+ * Where parameter n is at the probe address: its DWARF location when it has one (the value
+ * in a register, or in memory at register + offset, or a constant), else the ABI slot.
+ */
+static void param_loc(struct upt_arg_spec *a, const struct proto *proto, int n)
+{
+	const struct param *prm = proto && n < proto->nparams ? &proto->params[n] : NULL;
+
+	if (!prm || prm->loc == PARAM_LOC_ABI) {
+		abi_loc(a, n);
+		return;
+	}
+	a->size = 8;
+	a->loc = UPT_LOC_NONE;
+	if ((prm->loc == PARAM_LOC_REG || prm->loc == PARAM_LOC_MEM) &&
+	    (prm->reg < 0 || prm->reg >= (int)ARRAY_SIZE(dwarf_regs)))
+		return; /* a register pt_regs does not have: "<optimized out>" */
+	switch (prm->loc) {
+	case PARAM_LOC_REG:
+		a->loc = UPT_LOC_REG;
+		a->reg = dwarf_regs[prm->reg];
+		break;
+	case PARAM_LOC_MEM:
+		a->loc = UPT_LOC_REG_DEREF;
+		a->reg = dwarf_regs[prm->reg];
+		a->off = prm->off;
+		break;
+	case PARAM_LOC_CONST:
+		a->loc = UPT_LOC_CONST;
+		a->off = prm->off;
+		break;
+	default:
+		break;
+	}
 }
 
 static int find_param(const struct proto *proto, const char *name)
@@ -180,7 +223,10 @@ static int fetch_index(struct probe *p, const struct probe_def *def, const struc
 		return spec_error(def, f, "too many arguments to fetch (%s)", name);
 	i = p->spec.nargs++;
 	a = &p->spec.args[i];
-	abi_loc(a, n);
+	if (argn(name) >= 0)
+		abi_loc(a, n);
+	else
+		param_loc(a, proto, n);
 	p->out[i].name = strdup(name);
 	p->out[i].rd = RD_HIDDEN;
 	p->out[i].size = 8;
@@ -221,14 +267,144 @@ static int set_len(struct probe *p, int i, const struct probe_def *def, const st
 	return 0;
 }
 
+static bool find_param_dw(const struct proto *proto, const char *name)
+{
+	int i = find_param(proto, name);
+
+	return i >= 0 && proto->params[i].dwtype;
+}
+
+/* Owned copies of an enum's enumerators, for printing names instead of numbers. */
+static int copy_enums(struct arg_out *o, const struct sym_type *t)
+{
+	size_t i;
+
+	if (!t || t->kind != SYM_T_ENUM || !t->nenums)
+		return 0;
+	o->enums = calloc(t->nenums, sizeof(*o->enums));
+	if (!o->enums)
+		return -ENOMEM;
+	for (i = 0; i < t->nenums; i++) {
+		o->enums[i].value = t->enums[i].value;
+		o->enums[i].name = strdup(t->enums[i].name);
+		o->nenums++;
+		if (!o->enums[i].name)
+			return -ENOMEM;
+	}
+	o->rd = RD_ENUM;
+	return 0;
+}
+
+/* A scalar or pointer of DWARF type t: the same typing rules as a parameter. */
+static int type_out(struct probe *p, int i, const struct sym_type *t, enum fetch_type ft)
+{
+	struct proto one = {};
+	struct param prm = { .name = "x" };
+	int len_param;
+
+	if (ft != FT_DEFAULT) {
+		explicit_type(ft, &p->out[i], &p->spec.args[i]);
+		return 0;
+	}
+	prm.dwtype = t;
+	switch (t->kind) {
+	case SYM_T_INT:
+	case SYM_T_ENUM:
+		prm.cls = CT_INT;
+		break;
+	case SYM_T_BOOL:
+		prm.cls = CT_BOOL;
+		break;
+	case SYM_T_CHAR_PTR:
+		prm.cls = CT_CHAR_PTR;
+		break;
+	case SYM_T_VOID_PTR:
+		prm.cls = CT_VOID_PTR;
+		break;
+	case SYM_T_PTR:
+		prm.cls = CT_PTR;
+		break;
+	default:
+		return -EINVAL;
+	}
+	prm.size = t->size > 8 || !t->size ? 8 : t->size;
+	prm.is_signed = t->is_signed;
+	one.params = &prm;
+	one.nparams = 1;
+	default_type(&one, 0, &p->out[i], &p->spec.args[i], &len_param);
+	return copy_enums(&p->out[i], t);
+}
+
+/*
+ * ins->p_ins.flags: walk the members with DWARF, turning each '->' into a pointer hop.
+ * `pending` is the offset, from the value in hand, of the memory the expression is in;
+ * '.' adds to it, '->' first loads the pointer found there (a hop) then starts a new one.
+ * At the end, the bytes at value + pending are the member's value: a last hop.
+ */
+static int build_members(struct probe *p, int i, const struct probe_def *def,
+			 const struct fetch *f, const struct param *prm, struct sym_dwarf *dw)
+{
+	struct upt_arg_spec *a = &p->spec.args[i];
+	struct sym_type cur = *prm->dwtype, next = {};
+	bool in_memory = false, owned = false;
+	int64_t pending = 0, off;
+	int k, err;
+
+	for (k = 0; k < f->nmembers; k++) {
+		err = sym_dwarf__member(dw, &cur, f->members[k], f->arrow[k], &off, &next);
+		if (err) {
+			if (owned)
+				sym_type__free(&cur);
+			return spec_error(def, f, "no member on the way of '%s' (see above)",
+					  f->text);
+		}
+		if (f->arrow[k] && in_memory) {
+			if (a->nderef == UPT_MAX_DEREF)
+				goto too_deep;
+			a->deref[a->nderef++] = pending;
+			pending = 0;
+		}
+		pending = (f->arrow[k] || !in_memory ? 0 : pending) + off;
+		if (!f->arrow[k] && !in_memory) {
+			sym_type__free(&next);
+			if (owned)
+				sym_type__free(&cur);
+			return spec_error(def, f, "'%s': '.' on a struct that is not in memory",
+					  f->text);
+		}
+		in_memory = true;
+		if (owned)
+			sym_type__free(&cur);
+		cur = next;
+		owned = true;
+		memset(&next, 0, sizeof(next));
+	}
+	if (a->nderef == UPT_MAX_DEREF)
+		goto too_deep;
+	a->deref[a->nderef++] = pending;
+	err = type_out(p, i, &cur, f->type);
+	if (!err && f->has_len)
+		err = set_len(p, i, def, f, NULL, -1);
+	else if (err == -EINVAL)
+		err = spec_error(def, f, "'%s' is a struct or array: name one of its members",
+				 f->text);
+	a->size = a->cap == UPT_CAP_SCALAR ? p->out[i].size : 8;
+	sym_type__free(&cur);
+	return err;
+too_deep:
+	if (owned)
+		sym_type__free(&cur);
+	return spec_error(def, f, "'%s' follows too many pointers", f->text);
+}
+
 static int build_fetch(struct probe *p, const struct probe_def *def, const struct fetch *f,
-		       const struct proto *proto)
+		       const struct proto *proto, struct sym_dwarf *dw)
 {
 	int i = p->spec.nargs, n, pi = -1, len_param = -1;
 	struct upt_arg_spec *a = &p->spec.args[i];
 	struct arg_out *o = &p->out[i];
 
-	if (f->nmembers)
+	if (f->nmembers && (!dw || argn(f->base) >= 0 || !find_param_dw(proto, f->base)))
 		return spec_error(def, f, "member access in '%s' needs DWARF debug info",
 				  f->text);
 	if (!strcmp(f->base, "$retval"))
@@ -248,7 +424,12 @@ static int build_fetch(struct probe *p, const struct probe_def *def, const struc
 	o->name = strdup(f->text);
 	if (!o->name)
 		return -ENOMEM;
-	abi_loc(a, n);
+	if (pi >= 0)
+		param_loc(a, proto, pi);
+	else
+		abi_loc(a, n);
+	if (f->nmembers)
+		return build_members(p, i, def, f, &proto->params[pi], dw);
 	if (f->type != FT_DEFAULT)
 		explicit_type(f->type, o, a);
 	else if (pi >= 0)
@@ -271,9 +452,15 @@ static int build_from_proto(struct probe *p, const struct probe_def *def,
 		p->out[i].name = strdup(proto->params[i].name);
 		if (!p->out[i].name)
 			return -ENOMEM;
-		abi_loc(&p->spec.args[i], i);
+		param_loc(&p->spec.args[i], proto, i);
 		default_type(proto, i, &p->out[i], &p->spec.args[i], &len_param);
 		p->spec.nargs++;
+		if (p->out[i].rd == RD_SIGNED || p->out[i].rd == RD_UNSIGNED) {
+			int err = copy_enums(&p->out[i], proto->params[i].dwtype);
+
+			if (err)
+				return err;
+		}
 	}
 	for (i = 0; i < (int)p->spec.nargs; i++) {
 		if (p->spec.args[i].cap != UPT_CAP_BYTES)
@@ -335,7 +522,7 @@ static int build_ret(struct probe *p, const struct probe_def *def, const struct 
 }
 
 int probe__build(struct probe *p, const struct probe_def *def, const struct proto *proto,
-		 uint32_t max_bytes)
+		 struct sym_dwarf *dw, uint32_t max_bytes)
 {
 	char name[16];
 	int i, err = 0;
@@ -346,7 +533,7 @@ int probe__build(struct probe *p, const struct probe_def *def, const struct prot
 		err = build_ret(p, def, proto);
 	} else if (def->has_list) {
 		for (i = 0; i < def->nfetches && !err; i++)
-			err = build_fetch(p, def, &def->fetches[i], proto);
+			err = build_fetch(p, def, &def->fetches[i], proto, dw);
 	} else if (proto) {
 		err = build_from_proto(p, def, proto);
 	} else {
@@ -369,8 +556,12 @@ void probe__free(struct probe *p)
 
 	if (!p)
 		return;
-	for (i = 0; i < UPT_MAX_ARGS; i++)
+	for (i = 0; i < UPT_MAX_ARGS; i++) {
 		free(p->out[i].name);
+		for (size_t k = 0; k < p->out[i].nenums; k++)
+			free(p->out[i].enums[k].name);
+		free(p->out[i].enums);
+	}
 	free(p->binary);
 	free(p->attach_path);
 	free(p->func);

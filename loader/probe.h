@@ -25,12 +25,18 @@ enum render {
 	RD_MSGPACK,
 	RD_AUTO, /* msgpack, else UTF-8 text, else base64 */
 	RD_UNSUPPORTED, /* a parameter not passed in a general register */
+	RD_ENUM,	/* the enumerator's name (the number when none matches) */
 };
+
+struct sym_dwarf;
+struct sym_enumerator;
 
 struct arg_out {
 	char *name;
 	enum render rd;
 	uint8_t size; /* bytes of a scalar, for sign extension */
+	struct sym_enumerator *enums; /* RD_ENUM */
+	size_t nenums;
 };
 
 struct probe {
@@ -51,12 +57,13 @@ struct probe {
 
 /*
  * Fill p->spec and p->out for function `func` of probe definition `def`: the explicit
- * fetch list when there is one (names resolved against `proto`, which may be NULL),
+ * fetch list when there is one (names resolved against `proto`, which may be NULL; with
+ * DWARF `dw`, member access ins->a.b works and `proto` carries DWARF locations),
  * otherwise every parameter of `proto` typed by the default rules, otherwise arg0..arg5
  * as hex.  Errors (unknown name, missing length, ...) are printed with the probe text.
  */
 int probe__build(struct probe *p, const struct probe_def *def, const struct proto *proto,
-		 uint32_t max_bytes);
+		 struct sym_dwarf *dw, uint32_t max_bytes);
 void probe__free(struct probe *p);
 
 #endif /* UPTRACE_PROBE_H */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dwarfinfo.h"
 #include "spec.h"
 #include "util.h"
 
@@ -234,12 +235,98 @@ nomem:
 	return -ENOMEM;
 }
 
+/* A DWARF type's class, as the typing rules see it. */
+static void classify_dwarf(struct param *p, const struct sym_type *t)
+{
+	p->dwtype = t;
+	p->size = t->size > 8 || !t->size ? 8 : t->size;
+	p->is_signed = t->is_signed;
+	switch (t->kind) {
+	case SYM_T_INT:
+	case SYM_T_ENUM:
+		p->cls = CT_INT;
+		break;
+	case SYM_T_BOOL:
+		p->cls = CT_BOOL;
+		break;
+	case SYM_T_CHAR_PTR:
+		p->cls = CT_CHAR_PTR;
+		break;
+	case SYM_T_VOID_PTR:
+		p->cls = CT_VOID_PTR;
+		break;
+	case SYM_T_PTR:
+		p->cls = CT_PTR;
+		break;
+	default:
+		p->cls = CT_UNSUPPORTED;
+		break;
+	}
+}
+
+static int param_from_dwarf(struct param *p, const char *name, const struct sym_type *t,
+			    const struct sym_loc *loc)
+{
+	static const enum param_loc kinds[] = {
+		[SYM_LOC_NONE] = PARAM_LOC_NONE, [SYM_LOC_REG] = PARAM_LOC_REG,
+		[SYM_LOC_MEM] = PARAM_LOC_MEM,	 [SYM_LOC_CONST] = PARAM_LOC_CONST,
+	};
+
+	p->name = strdup(name ?: "?");
+	p->ctype = strdup(t->name ?: "?");
+	if (!p->name || !p->ctype)
+		return -ENOMEM;
+	classify_dwarf(p, t);
+	if (loc) {
+		p->loc = (size_t)loc->kind < ARRAY_SIZE(kinds) ? kinds[loc->kind] : PARAM_LOC_NONE;
+		p->reg = loc->reg;
+		p->off = loc->off;
+		p->why = loc->why;
+	}
+	return 0;
+}
+
+int proto_from_dwarf(const struct sym_fn_info *info, struct proto *out)
+{
+	size_t i;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->name = strdup(info->name);
+	out->ret_ctype = strdup(info->ret.name ?: "void");
+	out->params = calloc(info->nparams ?: 1, sizeof(*out->params));
+	if (!out->name || !out->ret_ctype || !out->params)
+		goto nomem;
+	for (i = 0; i < info->nparams; i++) {
+		err = param_from_dwarf(&out->params[i], info->params[i].name,
+				       &info->params[i].type, &info->params[i].loc);
+		out->nparams++;
+		if (err)
+			goto nomem;
+	}
+	if (info->ret.kind != SYM_T_VOID) {
+		out->has_ret = true;
+		if (param_from_dwarf(&out->ret, "retval", &info->ret, NULL))
+			goto nomem;
+	}
+	return 0;
+nomem:
+	proto__free(out);
+	return -ENOMEM;
+}
+
 int proto_ret_param(const struct proto *proto, struct param *out)
 {
 	char decl[160];
 	const char *t = proto->ret_ctype;
 
 	memset(out, 0, sizeof(*out));
+	if (proto->has_ret) {
+		*out = proto->ret;
+		out->name = strdup(proto->ret.name);
+		out->ctype = strdup(proto->ret.ctype);
+		return out->name && out->ctype ? 0 : -ENOMEM;
+	}
 	while (*t == ' ')
 		t++;
 	if (!strncmp(t, "void", 4) && !strchr(t, '*'))
@@ -264,6 +351,7 @@ void proto__free(struct proto *p)
 		return;
 	for (i = 0; i < p->nparams; i++)
 		param__free(&p->params[i]);
+	param__free(&p->ret);
 	free(p->params);
 	free(p->name);
 	free(p->ret_ctype);

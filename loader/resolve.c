@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dwarfinfo.h"
 #include "probe.h"
 #include "resolve.h"
 #include "spec.h"
@@ -54,6 +55,7 @@ static int obj_open(struct target_obj *o, const char *host, pid_t pid)
 
 static void obj_free(struct target_obj *o)
 {
+	sym_dwarf__close(o->dw);
 	sym_elf__close(o->elf);
 	free(o->host_path);
 	free(o->display);
@@ -137,19 +139,81 @@ void target__free(struct target *t)
 	t->nobjs = 0;
 }
 
+struct sym_dwarf *target__dwarf(struct target *t, struct target_obj *o)
+{
+	int err;
+
+	if (!o->dw_tried) {
+		o->dw_tried = true;
+		err = sym_dwarf__open(o->host_path, t->debug_dirs, &o->dw);
+		if (!err)
+			upt_info("%s: debug info from %s", o->display, sym_dwarf__file(o->dw));
+		else if (err == -ENODATA)
+			upt_info("%s: no debug info", o->display);
+	}
+	return o->dw;
+}
+
+/*
+ * The function's prototype: from DWARF when the object (or its debug file) describes it,
+ * else built in, else none.  With DWARF, *info holds what the proto points into.
+ */
+static const char *find_proto(struct target *t, struct target_obj *o, const struct sym_func *f,
+			      struct sym_fn_info *info, struct proto *proto)
+{
+	struct sym_dwarf *dw = target__dwarf(t, o);
+	const char *decl;
+
+	if (dw && !sym_dwarf__func(dw, f->name, f->addr, info)) {
+		if (!proto_from_dwarf(info, proto))
+			return "DWARF";
+		sym_fn_info__free(info);
+	}
+	memset(info, 0, sizeof(*info));
+	decl = proto_builtin(f->name);
+	if (decl && !proto_parse(decl, proto))
+		return "the built-in prototype";
+	return NULL;
+}
+
+/* Where an entry probe goes: past the prologue when DWARF needs it for the arguments. */
+static int place(struct target_obj *o, const struct sym_fn_info *info, struct probe *p)
+{
+	int err;
+
+	if (p->ret || !info->name || info->probe_addr == info->addr)
+		return 0;
+	err = sym_elf__addr_to_offset(o->elf, info->probe_addr, &p->offset);
+	if (err)
+		return err;
+	upt_info("%s:%s: probing 0x%llx, %s", o->display, p->func,
+		 (unsigned long long)info->probe_addr, info->moved_why ?: "moved");
+	return 0;
+}
+
+static void warn_inlined(const struct target_obj *o, const struct sym_fn_info *info)
+{
+	if (info->inlined_everywhere)
+		upt_err("warning: %s:%s is inlined everywhere: the probe may never fire",
+			o->display, info->name);
+	else if (info->partly_inlined)
+		upt_err("warning: %s:%s is also inlined into some callers: those calls are not "
+			"seen", o->display, info->name);
+}
+
 /* Build one probe for function f of object o and hand it to the tracer. */
-static int add_probe(struct target *t, struct tracer *tr, const struct target_obj *o,
+static int add_probe(struct target *t, struct tracer *tr, struct target_obj *o,
 		     const struct probe_def *def, const struct sym_func *f)
 {
-	const char *decl = proto_builtin(f->name);
 	struct probe *p = calloc(1, sizeof(*p));
+	struct sym_fn_info info = {};
 	struct proto proto = {};
+	const char *from;
 	int err;
 
 	if (!p)
 		return -ENOMEM;
-	if (decl && proto_parse(decl, &proto))
-		decl = NULL;
+	from = find_proto(t, o, f, &info, &proto);
 	p->func = strdup(f->name);
 	p->binary = strdup(o->display);
 	p->attach_path = strdup(o->host_path);
@@ -158,17 +222,21 @@ static int add_probe(struct target *t, struct tracer *tr, const struct target_ob
 	p->offset = f->offset;
 	err = p->func && p->binary && p->attach_path ? 0 : -ENOMEM;
 	if (!err)
-		err = probe__build(p, def, decl ? &proto : NULL, t->max_bytes);
+		err = probe__build(p, def, from ? &proto : NULL, o->dw, t->max_bytes);
+	if (!err && info.name) {
+		err = place(o, &info, p);
+		warn_inlined(o, &info);
+	}
 	proto__free(&proto);
+	sym_fn_info__free(&info);
 	if (err) {
 		probe__free(p);
 		free(p);
 		return err;
 	}
-	upt_info("probe %s:%s%s: addr 0x%llx, file offset 0x%llx, %u argument(s)%s", p->binary,
+	upt_info("probe %s:%s%s: addr 0x%llx, file offset 0x%llx, %u argument(s)%s%s", p->binary,
 		 p->func, p->ret ? "%return" : "", (unsigned long long)p->addr,
-		 (unsigned long long)p->offset, p->spec.nargs,
-		 decl ? " from the built-in prototype" : "");
+		 (unsigned long long)p->offset, p->spec.nargs, from ? " from " : "", from ?: "");
 	return tracer__add(tr, p);
 }
 
@@ -193,6 +261,47 @@ static int add_glob(struct target *t, struct tracer *tr, struct target_obj *objs
 }
 
 /*
+ * A stripped object can still name its functions elsewhere: in its MiniDebugInfo
+ * (.gnu_debugdata, an embedded .symtab), or in the DWARF of its separate debug file.  The
+ * address found there is turned into a file offset with the executed object's own
+ * segments.  Quiet: the caller reports the failure.
+ */
+static int resolve_elsewhere(struct target *t, struct target_obj *o, const char *name,
+			     struct sym_func *f)
+{
+	struct sym_fn_info info = {};
+	struct sym_elf *mini;
+	sym_print_fn prev;
+	int err;
+
+	prev = sym_set_print(NULL);
+	err = sym_minidebug__open(o->host_path, &mini);
+	if (!err) {
+		err = sym_elf__resolve(mini, name, f);
+		if (err == -ENOTUNIQ) { /* say which ones, once */
+			sym_set_print(prev);
+			sym_elf__resolve(mini, name, f);
+			sym_elf__close(mini);
+			return err;
+		}
+		sym_elf__close(mini);
+	}
+	if (err && target__dwarf(t, o) && !sym_dwarf__func(o->dw, name, 0, &info) &&
+	    info.addr) {
+		f->name = strdup(name);
+		f->addr = info.addr;
+		err = f->name ? sym_elf__addr_to_offset(o->elf, info.addr, &f->offset) : -ENOMEM;
+		if (!err)
+			upt_info("%s:%s: found in the debug info %s", o->display, name,
+				 sym_dwarf__file(o->dw));
+	}
+	sym_fn_info__free(&info);
+	sym_set_print(prev);
+	return err ? -ENOENT : 0;
+}
+
+
+/*
  * One function: the first object in search order that defines it.  Only the first
  * object's failure is explained (the others are tried quietly): that is where the user
  * expects the function.  An ambiguous name is reported at once.
@@ -202,25 +311,29 @@ static int add_one(struct target *t, struct tracer *tr, struct target_obj *objs,
 {
 	struct sym_func f = {};
 	sym_print_fn prev;
-	size_t k;
-	int err;
+	size_t k, at = 0;
+	int err = -ENOENT;
+	bool said = false;
 
-	err = sym_elf__resolve(objs[0].elf, def->func, &f);
-	if (err == -ENOENT && nobjs > 1) {
-		prev = sym_set_print(NULL);
-		for (k = 1; k < nobjs && err == -ENOENT; k++)
-			err = sym_elf__resolve(objs[k].elf, def->func, &f);
-		sym_set_print(prev);
-		if (!err) {
-			err = add_probe(t, tr, &objs[k - 1], def, &f);
-			sym_func__clear(&f);
-			return err;
-		}
-		if (err == -ENOENT) /* say it again, where it was expected */
-			err = sym_elf__resolve(objs[0].elf, def->func, &f);
+	/* the symbol tables, quietly, in search order */
+	prev = sym_set_print(NULL);
+	for (k = 0; k < nobjs && err == -ENOENT; k++)
+		if ((err = sym_elf__resolve(objs[k].elf, def->func, &f)) != -ENOENT)
+			at = k;
+	sym_set_print(prev);
+	/* then MiniDebugInfo and debug files (which report an ambiguity themselves) */
+	for (k = 0; k < nobjs && err == -ENOENT; k++) {
+		sym_func__clear(&f);
+		if ((err = resolve_elsewhere(t, &objs[k], def->func, &f)) != -ENOENT)
+			at = k;
+		said = err == -ENOTUNIQ;
 	}
+	/* not found (say so where it was expected first) or ambiguous in a symbol table: say
+	 * why, naming the object */
+	if (!said && (err == -ENOENT || err == -ENOTUNIQ))
+		err = sym_elf__resolve(objs[err == -ENOENT ? 0 : at].elf, def->func, &f);
 	if (!err)
-		err = add_probe(t, tr, &objs[0], def, &f);
+		err = add_probe(t, tr, &objs[at], def, &f);
 	sym_func__clear(&f);
 	return err;
 }

@@ -22,6 +22,8 @@
 
 #include "uptrace.h"
 
+struct sym_fn_info;
+
 enum fetch_type {
 	FT_DEFAULT = 0, /* no :TYPE given: from the parameter's C type, else x64 */
 	FT_S8,
@@ -81,12 +83,26 @@ enum ctype_class {
 	CT_UNSUPPORTED, /* floating point, struct by value: not in a general register */
 };
 
+/* Where a parameter is at the probe address. */
+enum param_loc {
+	PARAM_LOC_ABI = 0, /* by its position (a prototype: the ABI at function entry) */
+	PARAM_LOC_REG,	   /* in DWARF register `reg` */
+	PARAM_LOC_MEM,	   /* in memory at DWARF register `reg` + off */
+	PARAM_LOC_CONST,   /* the constant `off` */
+	PARAM_LOC_NONE,	   /* nowhere: optimized out (`why`) */
+};
+
 struct param {
 	char *name;
 	char *ctype;	/* the C type as written, for listings */
 	enum ctype_class cls;
 	uint8_t size;	/* bytes for CT_INT */
 	bool is_signed;
+	enum param_loc loc;
+	int reg;
+	int64_t off;
+	const char *why;
+	const struct sym_type *dwtype; /* the DWARF type (members, enumerators), or NULL */
 };
 
 struct proto {
@@ -94,7 +110,11 @@ struct proto {
 	char *ret_ctype;
 	struct param *params;
 	int nparams;
+	bool has_ret;	   /* ret below describes the return (DWARF); else parse ret_ctype */
+	struct param ret;
 };
+
+struct sym_type;
 
 /* Parse "int f(struct x *ins, const char *tag, size_t tag_len)"; -EINVAL on bad syntax. */
 int proto_parse(const char *decl, struct proto *out);
@@ -104,6 +124,12 @@ int proto_ret_param(const struct proto *proto, struct param *out);
 void param__free(struct param *p);
 /* The built-in prototype for a function name, or NULL. */
 const char *proto_builtin(const char *func);
+
+/*
+ * The DWARF description of a function as a prototype whose parameters carry their
+ * locations; the params point into `info`, which must outlive the proto.
+ */
+int proto_from_dwarf(const struct sym_fn_info *info, struct proto *out);
 
 /* Is `name` size-like: len, size, n, count, *_len, *_size, *len, *size? */
 bool param_is_size_like(const char *name);

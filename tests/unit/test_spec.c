@@ -206,7 +206,7 @@ static void build(const char *spec, const char *decl, struct probe *p, int want)
 	assert_int_equal(probe_def__parse(spec, &d), 0);
 	if (decl)
 		assert_int_equal(proto_parse(decl, &proto), 0);
-	assert_int_equal(probe__build(p, &d, decl ? &proto : NULL, 4096), want);
+	assert_int_equal(probe__build(p, &d, decl ? &proto : NULL, NULL, 4096), want);
 	if (decl)
 		proto__free(&proto);
 	probe_def__free(&d);
