@@ -22,7 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <sys/pidfd.h>
+#include <sys/syscall.h>
 
 #include "command.h"
 #include "json.h"
@@ -361,9 +363,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* symbols/ messages are whole lines; print each once, with our prefix. */
 static void sym_print(const char *fmt, va_list ap)
 {
-	upt_verr(fmt, ap);
+	char buf[4096];
+	size_t n;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	upt_err("%s", buf);
 }
 
 /* Write out what is buffered; a closed reader ends the session. */
@@ -581,6 +591,32 @@ static int add_all_probes(struct session *s)
 	return err;
 }
 
+/*
+ * Loading tracing programs needs CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN covers both on
+ * kernels that predate them); say which one is missing before anything else is tried.
+ */
+static int check_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	char missing[64] = "";
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0; /* cannot tell: let the kernel say */
+#define HAS(cap) (data[(cap) / 32].effective & (1u << ((cap) % 32)))
+	if (HAS(CAP_SYS_ADMIN))
+		return 0;
+	if (!HAS(CAP_BPF))
+		strcat(missing, "CAP_BPF");
+	if (!HAS(CAP_PERFMON))
+		strcat(missing, *missing ? " and CAP_PERFMON" : "CAP_PERFMON");
+#undef HAS
+	if (!*missing)
+		return 0;
+	upt_err("missing %s: run uptrace as root, or grant it %s", missing, missing);
+	return -EPERM;
+}
+
 static int setup(struct session *s)
 {
 	struct tracer_opts topts = {
@@ -594,6 +630,9 @@ static int setup(struct session *s)
 	};
 	int err;
 
+	err = check_capabilities();
+	if (err)
+		return err;
 	if (s->opts.command) {
 		err = command__start(&s->cmd, s->opts.command, s->opts.run_as_root);
 		if (err)

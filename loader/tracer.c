@@ -122,13 +122,28 @@ static int pair_returns(struct tracer *t)
 	return 0;
 }
 
+/* libbpf speaks only with -v (warnings, the verifier log) or -vv (debug): uptrace itself
+ * says what failed, once, naming the object. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && upt_verbose < 2)
 		return 0;
-	if (level == LIBBPF_INFO && !upt_verbose)
+	if (level != LIBBPF_DEBUG && !upt_verbose)
 		return 0;
 	return vfprintf(upt_errf ? upt_errf : stderr, fmt, ap);
+}
+
+/* strerror() for the kernel-internal codes a uprobe attach can return too. */
+static const char *attach_strerror(int err)
+{
+	switch (err) {
+	case -524: /* ENOTSUPP */
+		return "the kernel cannot probe the instruction there";
+	case -ESRCH:
+		return "the process is gone";
+	default:
+		return strerror(-err);
+	}
 }
 
 static uint32_t max_bytes_of(const struct tracer *t)
@@ -203,7 +218,7 @@ int tracer__load(struct tracer *t)
 	err = uptrace_bpf__load(t->skel);
 	if (err) {
 		upt_err("cannot load the BPF program: %s%s", strerror(-err),
-			err == -EPERM ? " (uptrace needs root, or CAP_BPF and CAP_PERFMON)" : "");
+			upt_verbose ? "" : " (-v shows the verifier's log)");
 		return err;
 	}
 	for (i = 0; i < t->nprobes; i++) {
@@ -287,7 +302,7 @@ int tracer__attach(struct tracer *t)
 			err = -errno;
 			detach_all(t);
 			upt_err("cannot attach to %s:%s (offset 0x%llx): %s", p->binary, p->func,
-				(unsigned long long)p->offset, strerror(-err));
+				(unsigned long long)p->offset, attach_strerror(err));
 			return err;
 		}
 		upt_info("attached %s:%s%s at offset 0x%llx", p->binary, p->func,

@@ -394,6 +394,50 @@ test_pid_in_another_mount_namespace() {
 	eq "binary as the process sees it" "$dir/flb-hidden" "$(jq -r .binary out | sort -u)"
 }
 
+# --- reliability: all-or-nothing, bad input, capabilities ------------------------------------
+
+test_attach_is_all_or_nothing() {
+	# f0..f8 attach, bad_fn (int3 first) cannot: the nine are detached before the error
+	start_waiting "$TARGETS/tenfuncs"
+	"$UPTRACE" -p $TPID 'f[0-8]' bad_fn >out 2>err && fail "attach succeeded"
+	eq "status" 2 $?
+	eq "one line" 1 "$(wc -l <err)"
+	grep -q "^uptrace: cannot attach to $TARGETS/tenfuncs:bad_fn (offset 0x[0-9a-f]*): the kernel cannot probe the instruction there$" err ||
+		fail "$(cat err)"
+	assert_nothing_attached
+	release
+	wait $TPID || fail "the target was hurt: status $?"
+}
+
+test_more_bad_input() {
+	expect_usage_error "/tmp: " /tmp foo
+	cp "$FLB" arm.elf
+	printf '\xb7\x00' | dd of=arm.elf bs=1 seek=18 conv=notrunc status=none
+	expect_usage_error "ELF for machine aarch64" ./arm.elf flb_input_log_append
+	head -c 100 "$FLB" >short.elf
+	expect_usage_error "short.elf" ./short.elf flb_input_log_append
+	expect_usage_error "/nonexistent-dir/x: cannot open for writing" -o /nonexistent-dir/x "$FLB" flb_input_log_append
+	expect_usage_error "--max-bytes: '2000000' is not a number from 1 to 1048576" --max-bytes 2000000 "$FLB" f
+	expect_usage_error "--ringbuf-size: '1024' is not a number from 4096" --ringbuf-size 1024 "$FLB" f
+	cp "$UPTRACE" upt && chmod 755 upt
+	setpriv --reuid=65534 --regid=65534 --clear-groups ./upt "$FLB" flb_input_log_append >out 2>err &&
+		fail "ran without capabilities"
+	eq "no capabilities" "uptrace: missing CAP_BPF and CAP_PERFMON: run uptrace as root, or grant it CAP_BPF and CAP_PERFMON" "$(cat err)"
+}
+
+test_sighup_and_sigterm_detach() {
+	local sig
+	for sig in HUP TERM; do
+		start_uptrace "$FLB" flb_input_log_append
+		"$FLB" -n 2 >/dev/null
+		kill -$sig "$UPID"
+		wait_uptrace
+		eq "status after SIG$sig" 0 "$USTATUS"
+		eq "events after SIG$sig" 2 "$(wc -l <out)"
+		assert_nothing_attached
+	done
+}
+
 # --- buffers: caps and truncation -------------------------------------------------------------
 
 test_64k_record_whole_with_max_bytes() {
@@ -518,6 +562,9 @@ expect_usage_error() {
 	eq "status of $*" 2 "$status"
 	eq "stdout of $*" 0 "$(wc -c <out)"
 	grep -q -- "$pattern" err || fail "stderr of $* lacks '$pattern': $(cat err)"
+	# one line, except a bad probe: the message, the probe, the caret
+	eq "lines of stderr of $*" "$(grep -q '^uptrace: bad probe' err && echo 3 || echo 1)" \
+		"$(grep -vc '^Try ' err)"
 	no_sanitizer_report err
 }
 
