@@ -23,7 +23,7 @@ WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) -MMD -MP -I$(OUTPUT) -Iprobes -Iloader -Isymbols \
 	-DUPTRACE_VERSION='"$(VERSION)"' -D_GNU_SOURCE
-LIBS := -lbpf -lelf -ldw -lmsgpackc -lz -lm -lpthread
+LIBS := -lbpf -lelf -ldw -lcapstone -lmsgpackc -lz -lm -lpthread
 
 # ASan+UBSan flavour of everything, in its own tree: make SAN=1
 ifeq ($(SAN),1)
@@ -125,6 +125,8 @@ E2E_TARGETS := $(patsubst tests/e2e/targets/%.c,$(OUTPUT)/e2e/%,$(E2E_PROGS)) \
 	$(patsubst tests/e2e/targets/%.c,$(OUTPUT)/e2e/%.so,$(E2E_LIBS))
 E2E_CFLAGS := -std=gnu11 -O1 -g -fno-optimize-sibling-calls $(WARN)
 
+$(OUTPUT)/e2e/cet: E2E_CFLAGS += -fcf-protection=full
+
 $(OUTPUT)/e2e/lib%.so: tests/e2e/targets/lib%.c
 	$(Q)mkdir -p $(@D)
 	$(call msg,TARGET,$@)
@@ -136,6 +138,8 @@ $(OUTPUT)/e2e/%: tests/e2e/targets/%.c
 	$(Q)$(CC) $(E2E_CFLAGS) $< -o $@ -lpthread -ldl
 
 -include tests/fixtures/fixtures.mk
+-include tests/bench/bench.mk
+-include tests/fuzz/fuzz.mk
 
 $(OUTPUT)/tests/%: $(OUTPUT)/tests/unit/%.o $(OUTPUT)/libuptrace.a | $(OUTPUT)/tests
 	$(call msg,TEST,$@)

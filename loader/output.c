@@ -27,13 +27,16 @@ int64_t boot_to_real_offset(void)
 	return (real.tv_sec - boot.tv_sec) * NSEC_PER_SEC + (real.tv_nsec - boot.tv_nsec);
 }
 
+/* The stamp is untrusted: add seconds and nanoseconds apart, so no sum can overflow. */
 static void put_time(struct obuf *ob, const struct render_ctx *ctx, uint64_t ts)
 {
-	int64_t t = (int64_t)ts + ctx->boot_to_real_ns;
-	int64_t sec = t / NSEC_PER_SEC, nsec = t % NSEC_PER_SEC;
+	int64_t sec = (int64_t)(ts / NSEC_PER_SEC) + ctx->boot_to_real_ns / NSEC_PER_SEC;
+	int64_t nsec = (int64_t)(ts % NSEC_PER_SEC) + ctx->boot_to_real_ns % NSEC_PER_SEC;
 
 	if (nsec < 0)
 		sec--, nsec += NSEC_PER_SEC;
+	else if (nsec >= NSEC_PER_SEC)
+		sec++, nsec -= NSEC_PER_SEC;
 	ob_json_time(ob, sec, nsec);
 }
 

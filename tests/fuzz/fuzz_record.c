@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * fuzz_record.c - libFuzzer target: one BPF ring-buffer record -> one NDJSON event
+ * (render_record() of loader/output.c).
+ *
+ * The input is the record, exactly as the ring buffer would hand it over: header, argument
+ * values, data slots; its size is the size the ring buffer reports.  The probes it is
+ * checked against are the fixed set of fuzz_probes.h.  Each run checks what output.h
+ * promises on top of what ASan and UBSan catch:
+ *  - a record that does not add up yields NULL, no output, and one more bad_records;
+ *  - otherwise the probe its probe_id names (an entry probe for a call record, a return
+ *    probe for a return record, never a silent one), one line ending in '\n' and no other
+ *    newline, and that line is one valid JSON object.
+ * The output buffer is reused across runs, as uptrace reuses it across events.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "fuzz_probes.h"
+#include "output.h"
+
+int fuzz_record_one(const uint8_t *data, size_t size)
+{
+	static struct probe *probes[FP_COUNT];
+	static struct render_ctx ctx;
+	static struct obuf ob;
+	struct upt_call_rec rec;
+	uint64_t bad;
+	struct probe *p;
+	size_t i;
+
+	if (!ctx.probes) {
+		for (i = 0; i < FP_COUNT; i++)
+			probes[i] = &fuzz_probes[i];
+		ctx.probes = probes;
+		ctx.nprobes = FP_COUNT;
+		ctx.boot_to_real_ns = FUZZ_BOOT_TO_REAL_NS;
+	}
+	ob_reset(&ob);
+	bad = ctx.bad_records;
+
+	p = render_record(&ctx, &ob, data, size);
+	if (!p) {
+		FUZZ_CHECK(ctx.bad_records == bad + 1, "bad record not counted");
+		FUZZ_CHECK(ob.len == 0, "bad record, but %zu bytes of output: %.*s", ob.len,
+			   (int)ob.len, ob.buf);
+		return 0;
+	}
+
+	FUZZ_CHECK(ctx.bad_records == bad, "good record counted as bad");
+	FUZZ_CHECK(size >= sizeof(rec), "a %zu-byte record accepted", size);
+	memcpy(&rec, data, sizeof(rec));
+	FUZZ_CHECK(rec.probe_id < FP_COUNT && p == probes[rec.probe_id],
+		   "record of probe %u rendered as another probe", rec.probe_id);
+	FUZZ_CHECK(!p->silent, "a record of a silent probe was rendered");
+	FUZZ_CHECK((rec.hdr.type == UPT_REC_RET) == p->ret &&
+			   (rec.hdr.type == UPT_REC_RET || rec.hdr.type == UPT_REC_CALL),
+		   "record type %u rendered for a%s probe", rec.hdr.type,
+		   p->ret ? " return" : "n entry");
+	FUZZ_CHECK(ob_ok(&ob), "out of memory rendering a %zu-byte record", size);
+	FUZZ_CHECK(ob.len >= 2 && ob.buf[0] == '{' && ob.buf[ob.len - 1] == '\n',
+		   "an event is not one '{...}\\n' line: %.*s", (int)ob.len, ob.buf);
+	FUZZ_CHECK(!memchr(ob.buf, '\n', ob.len - 1), "a newline inside an event line: %.*s",
+		   (int)ob.len, ob.buf);
+	FUZZ_CHECK_JSON(ob.buf, ob.len - 1, "render_record");
+	return 0;
+}
+
+#ifndef FUZZ_NO_MAIN
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_record_one(data, size);
+}
+#endif
