@@ -52,6 +52,7 @@ struct options {
 	const char *command;
 	bool follow;
 	bool run_as_root;
+	bool exact_entry;
 	enum { MODE_TRACE, MODE_LIST, MODE_EXPLAIN } mode;
 	const char *debug_dirs[MAX_DEBUG_DIRS + 1]; /* NULL-terminated */
 	int ndebug_dirs;
@@ -122,6 +123,8 @@ static const char usage_text[] =
 	"      --explain           say how BINARY FUNC resolves: table, address, offset,\n"
 	"                          debug file, source line, where each argument is read\n"
 	"      --debuginfo DIR     look for separate debug files in DIR first (repeatable)\n"
+	"      --exact-entry       probe each function's first instruction, even when a later\n"
+	"                          one (past endbr64 and the like) is cheaper for the kernel\n"
 	"  -n, --count N           stop after N events\n"
 	"  -d, --duration SECONDS  stop after SECONDS (fractions allowed)\n"
 	"  -o, --output FILE       write events to FILE instead of stdout\n"
@@ -191,6 +194,7 @@ enum {
 	OPT_RUN_AS_ROOT,
 	OPT_EXPLAIN,
 	OPT_DEBUGINFO,
+	OPT_EXACT_ENTRY,
 };
 
 /* With -p/-c BINARY is optional: the first word is BINARY when it is a path or a library
@@ -240,6 +244,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "list", no_argument, NULL, 'l' },
 		{ "explain", no_argument, NULL, OPT_EXPLAIN },
 		{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO },
+		{ "exact-entry", no_argument, NULL, OPT_EXACT_ENTRY },
 		{ "run-as-root", no_argument, NULL, OPT_RUN_AS_ROOT },
 		{ "count", required_argument, NULL, 'n' },
 		{ "duration", required_argument, NULL, 'd' },
@@ -266,6 +271,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_EXPLAIN:
 			o->mode = MODE_EXPLAIN;
+			break;
+		case OPT_EXACT_ENTRY:
+			o->exact_entry = true;
 			break;
 		case OPT_DEBUGINFO:
 			if (o->ndebug_dirs == MAX_DEBUG_DIRS) {
@@ -363,17 +371,29 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* symbols/ messages are whole lines; print each once, with our prefix. */
+/*
+ * symbols/ messages are whole lines; print each once, with our prefix.  They quote names
+ * from the ELF, which a hostile object can fill with newlines or terminal escapes: control
+ * bytes are written as \xNN so a message stays one harmless line.
+ */
 static void sym_print(const char *fmt, va_list ap)
 {
-	char buf[4096];
+	char buf[4096], out[4 * sizeof(buf)], *o = out;
+	const unsigned char *p;
 	size_t n;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = 0;
-	upt_err("%s", buf);
+	for (p = (const unsigned char *)buf; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			o += sprintf(o, "\\x%02x", *p);
+		else
+			*o++ = *p;
+	}
+	*o = 0;
+	upt_err("%s", out);
 }
 
 /* Write out what is buffered; a closed reader ends the session. */
@@ -558,7 +578,8 @@ static void print_summary(struct session *s)
 /* Resolve every probe in one target (BINARY, a -p process, or -c's command). */
 static int add_target_probes(struct session *s, const char *binary, pid_t pid, pid_t attach_pid)
 {
-	struct target t = { .max_bytes = s->opts.max_bytes, .debug_dirs = s->opts.debug_dirs };
+	struct target t = { .max_bytes = s->opts.max_bytes, .debug_dirs = s->opts.debug_dirs,
+			    .exact_entry = s->opts.exact_entry };
 	int err, i;
 
 	err = binary ? target__init_binary(&t, binary, pid) : target__init_pid(&t, pid);

@@ -48,6 +48,7 @@ struct probe {
 	uint64_t offset; /* file offset the uprobe is attached at */
 	bool ret;	/* a return probe: its one output is the return value */
 	bool silent;	/* the entry half of a return probe: records nothing */
+	bool moved_frame; /* attached past the prologue: sp is no longer the entry sp */
 	struct arg_out out[UPT_MAX_ARGS];
 	struct upt_probe_spec spec;
 

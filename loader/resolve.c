@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "dwarfinfo.h"
+#include "placement.h"
 #include "probe.h"
 #include "resolve.h"
 #include "spec.h"
@@ -176,18 +177,41 @@ static const char *find_proto(struct target *t, struct target_obj *o, const stru
 	return NULL;
 }
 
-/* Where an entry probe goes: past the prologue when DWARF needs it for the arguments. */
-static int place(struct target_obj *o, const struct sym_fn_info *info, struct probe *p)
+/*
+ * Where an entry probe goes: past the prologue when DWARF needs it for the arguments;
+ * otherwise, unless --exact-entry, at the first instruction the kernel emulates when the
+ * ones before it provably leave the arguments alone (endbr64; push is 4-5x cheaper than a
+ * single-stepped instruction).  A return probe stays at the entry.
+ */
+static int place(struct target *t, struct target_obj *o, const struct sym_func *f,
+		 const struct sym_fn_info *info, struct probe *p)
 {
+	struct sym_placement pl;
 	int err;
 
-	if (p->ret || !info->name || info->probe_addr == info->addr)
+	if (p->ret)
 		return 0;
-	err = sym_elf__addr_to_offset(o->elf, info->probe_addr, &p->offset);
-	if (err)
-		return err;
-	upt_info("%s:%s: probing 0x%llx, %s", o->display, p->func,
-		 (unsigned long long)info->probe_addr, info->moved_why ?: "moved");
+	if (info->name && info->probe_addr != info->addr) {
+		err = sym_elf__addr_to_offset(o->elf, info->probe_addr, &p->offset);
+		if (err)
+			return err;
+		p->moved_frame = true;
+		upt_info("%s:%s: probing 0x%llx, %s", o->display, p->func,
+			 (unsigned long long)info->probe_addr, info->moved_why ?: "moved");
+		return 0;
+	}
+	if (t->exact_entry)
+		return 0;
+	sym_place_probe(o->elf, f, &pl); /* fills pl even when it fails: the entry */
+	if (pl.skipped) {
+		p->offset = pl.offset;
+		upt_info("%s:%s: probing 0x%llx (+%u, '%s' instead of '%s'): %s", o->display,
+			 p->func, (unsigned long long)pl.addr, pl.skipped, pl.insn, pl.first_insn,
+			 pl.why);
+	} else {
+		upt_info("%s:%s: probing the entry ('%s'): %s", o->display, p->func,
+			 pl.first_insn, pl.why);
+	}
 	return 0;
 }
 
@@ -223,10 +247,10 @@ static int add_probe(struct target *t, struct tracer *tr, struct target_obj *o,
 	err = p->func && p->binary && p->attach_path ? 0 : -ENOMEM;
 	if (!err)
 		err = probe__build(p, def, from ? &proto : NULL, o->dw, t->max_bytes);
-	if (!err && info.name) {
-		err = place(o, &info, p);
+	if (!err)
+		err = place(t, o, f, &info, p);
+	if (!err && info.name)
 		warn_inlined(o, &info);
-	}
 	proto__free(&proto);
 	sym_fn_info__free(&info);
 	if (err) {

@@ -32,6 +32,7 @@ struct target {
 	size_t nobjs;
 	uint32_t max_bytes;
 	const char *const *debug_dirs; /* --debuginfo, searched first; or NULL */
+	bool exact_entry;	       /* --exact-entry: never move an entry probe for speed */
 };
 
 /* BINARY (a path or a library name) for every process that maps it. */

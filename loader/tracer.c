@@ -102,8 +102,10 @@ static int pair_returns(struct tracer *t)
 		r->spec.pair = i;
 		for (j = 0; j < n; j++) {
 			e = t->probes[j];
-			if (!e->ret && !(e->spec.flags & UPT_SPEC_PUSH) && e->offset == r->offset &&
-			    e->pid == r->pid && !strcmp(e->attach_path, r->attach_path))
+			/* the same function, probed where sp is still the entry sp */
+			if (!e->ret && !(e->spec.flags & UPT_SPEC_PUSH) && !e->moved_frame &&
+			    e->addr == r->addr && e->pid == r->pid &&
+			    !strcmp(e->attach_path, r->attach_path))
 				break;
 		}
 		if (j < n) {

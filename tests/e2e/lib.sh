@@ -69,10 +69,15 @@ no_sanitizer_report() {
 	fi
 }
 
-# Nothing of ours may stay attached: no uprobe link or program of uptrace's remains.
+upt_prog_ids() {
+	bpftool -j prog list 2>/dev/null | jq -r '.[] | select(.name == "upt_call") | .id' | sort
+}
+
+# Nothing of ours may stay attached: no uptrace program loaded since the test started
+# remains (programs of other uptraces running at the same time are not ours).
 assert_nothing_attached() {
 	local left
-	left=$(bpftool -j prog list 2>/dev/null | jq -r '.[] | select(.name == "upt_call") | .id')
+	left=$(upt_prog_ids | comm -13 "$T/progs.before" -)
 	[ -z "$left" ] || fail "uptrace programs still loaded: $left"
 }
 
@@ -89,6 +94,7 @@ run_tests() {
 	names=$(declare -F | awk '{print $3}' | grep '^test_' | grep -E "${TEST_FILTER:-.}")
 	for t in $names; do
 		T=$(mktemp -d /tmp/uptrace-e2e.XXXXXX)
+		upt_prog_ids >"$T/progs.before"
 		printf '  %-50s ' "$t"
 		if (set -e; trap cleanup_bg EXIT; cd "$T"; "$t") 2>"$T/test.err"; then
 			if grep -q '^SKIP:' "$T/test.err"; then

@@ -438,6 +438,24 @@ test_sighup_and_sigterm_detach() {
 	done
 }
 
+test_probe_placed_past_endbr64() {
+	# cet_fn: endbr64 (single-stepped) then push %rbx (emulated): probed at +4, same args
+	"$UPTRACE" -v -c "$TARGETS/cet" 'cet_fn(arg0:s32, arg1:str)' >all 2>err
+	grep -q "cet_fn: probing 0x[0-9a-f]* (+4, 'pushq %rbx' instead of 'endbr64')" err ||
+		fail "$(grep probing err)"
+	grep '^{"time"' all >out
+	eq "args placed" '{"arg0":41,"arg1":"cet"}' "$(jq -c .args out)"
+	"$UPTRACE" -v --exact-entry -c "$TARGETS/cet" 'cet_fn(arg0:s32, arg1:str)' >all 2>err
+	grep -q "cet_fn: probing the entry ('endbr64')" err || fail "$(grep probing err)"
+	grep '^{"time"' all >out
+	eq "args at the entry" '{"arg0":41,"arg1":"cet"}' "$(jq -c .args out)"
+	# a return probe and its entry half stay paired
+	"$UPTRACE" -c "$TARGETS/cet" 'cet_fn(arg0:s32)' 'cet_fn%return' >all 2>err
+	grep '^{"time"' all >out
+	eq "pairing" 1 "$(jq -r .call_id out | sort -u | wc -l)"
+	eq "retval" 45 "$(jq -r 'select(.event_type == "uretprobe") | .retval' out)"
+}
+
 # --- buffers: caps and truncation -------------------------------------------------------------
 
 test_64k_record_whole_with_max_bytes() {
