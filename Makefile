@@ -126,6 +126,7 @@ E2E_TARGETS := $(patsubst tests/e2e/targets/%.c,$(OUTPUT)/e2e/%,$(E2E_PROGS)) \
 E2E_CFLAGS := -std=gnu11 -O1 -g -fno-optimize-sibling-calls $(WARN)
 
 $(OUTPUT)/e2e/cet: E2E_CFLAGS += -fcf-protection=full
+$(OUTPUT)/e2e/clone: E2E_CFLAGS += -O2 -g0
 
 $(OUTPUT)/e2e/lib%.so: tests/e2e/targets/lib%.c
 	$(Q)mkdir -p $(@D)
@@ -173,7 +174,7 @@ uninstall:
 
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libmsgpack-dev libcmocka-dev pkg-config jq binutils bpftrace libcapstone-dev xz-utils \
-	util-linux
+	util-linux libclang-rt-14-dev
 
 deps:
 	apt-get update -qq

@@ -326,6 +326,42 @@ static int resolve_elsewhere(struct target *t, struct target_obj *o, const char 
 
 
 /*
+ * gcc's clones of a function (name.isra.0, name.constprop.0, name.part.0) are what runs when
+ * the original was optimized away: take the one clone there is, with a note.  name.cold is
+ * a piece of a function, not an entry, and is never taken.
+ */
+static int resolve_clone(struct target_obj *o, const char *name, struct sym_func *f)
+{
+	struct sym_func *funcs = NULL;
+	char pattern[512];
+	size_t n = 0, i, pick = 0, picks = 0;
+	int err;
+
+	if (snprintf(pattern, sizeof(pattern), "%s.*", name) >= (int)sizeof(pattern) ||
+	    sym_is_glob(name))
+		return -ENOENT;
+	err = sym_elf__find(o->elf, pattern, &funcs, &n);
+	for (i = 0; !err && i < n; i++) {
+		if (strstr(funcs[i].name + strlen(name), ".cold"))
+			continue;
+		pick = i;
+		picks++;
+	}
+	if (err || picks != 1) {
+		if (!err && picks > 1)
+			upt_err("%s: '%s' has no symbol of its own but %zu clones; name one "
+				"(uptrace -l %s '%s')", o->display, name, picks, o->display, pattern);
+		sym_funcs__free(funcs, n);
+		return err ?: (picks > 1 ? -ENOTUNIQ : -ENOENT);
+	}
+	*f = funcs[pick];
+	memset(&funcs[pick], 0, sizeof(funcs[pick]));
+	sym_funcs__free(funcs, n);
+	upt_err("note: %s: probing %s, the clone gcc made of %s", o->display, f->name, name);
+	return 0;
+}
+
+/*
  * One function: the first object in search order that defines it.  Only the first
  * object's failure is explained (the others are tried quietly): that is where the user
  * expects the function.  An ambiguous name is reported at once.
@@ -352,6 +388,14 @@ static int add_one(struct target *t, struct tracer *tr, struct target_obj *objs,
 			at = k;
 		said = err == -ENOTUNIQ;
 	}
+	sym_set_print(NULL);
+	for (k = 0; k < nobjs && err == -ENOENT; k++) {
+		sym_func__clear(&f);
+		if ((err = resolve_clone(&objs[k], def->func, &f)) != -ENOENT)
+			at = k;
+		said = err == -ENOTUNIQ;
+	}
+	sym_set_print(prev);
 	/* not found (say so where it was expected first) or ambiguous in a symbol table: say
 	 * why, naming the object */
 	if (!said && (err == -ENOENT || err == -ENOTUNIQ))

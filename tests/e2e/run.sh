@@ -207,6 +207,16 @@ test_list_and_explain() {
 	grep -q "^  defined in:  dw_funcs2.c" out || fail "$(cat out)"
 }
 
+test_gcc_clone_by_its_base_name() {
+	nm "$TARGETS/clone" | grep -q ' work\.constprop\.0$' || { echo "SKIP: gcc made no clone" >&2; return 0; }
+	"$UPTRACE" -c "$TARGETS/clone" 'work(arg0:str)' >all 2>err
+	grep -q "^uptrace: note: $TARGETS/clone: probing work.constprop.0, the clone gcc made of work$" err ||
+		fail "$(cat err)"
+	grep '^{"time"' all >out
+	eq "clone" '{"function":"work.constprop.0","arg0":"'"$TARGETS/clone"'"}' \
+		"$(jq -c '{function, arg0: .args.arg0}' out)"
+}
+
 test_dwarf_errors() {
 	expect_usage_error "has no member 'nosuch' (members: id, name, p_ins" "$FX/dw-O2" 'dw_append(ins->nosuch)'
 	expect_usage_error "'ins->p_ins' is a struct or array" "$FX/dw-O2" 'dw_append(ins->p_ins)'
