@@ -466,6 +466,36 @@ test_probe_placed_past_endbr64() {
 	eq "retval" 45 "$(jq -r 'select(.event_type == "uretprobe") | .retval' out)"
 }
 
+rss_kb() {
+	awk '/^VmRSS:/ {print $2}' /proc/$1/status
+}
+
+test_soak_target_unchanged_memory_flat() {
+	# flb-mini at its full rate for SOAK_SECONDS (30): traced or not, it does the same
+	# thing; uptrace's memory does not grow
+	local secs=${SOAK_SECONDS:-30} calls untraced traced rss0 rss1
+	calls=$("$FLB" -n 20000 -k 2 | sed 's/calls=//; s/ .*//')
+	eq "calls" 20000 "$calls"
+	"$FLB" -n 50000 -k 2 -s 200 >untraced.out
+	start_uptrace -o /dev/null "$FLB" flb_input_log_append
+	"$FLB" -n 50000 -k 2 -s 200 >traced.out
+	cmp -s untraced.out traced.out || fail "output differs: $(cat untraced.out) / $(cat traced.out)"
+	"$FLB" -n 0 -k 2 -s 200 >/dev/null &
+	local fpid=$!
+	sleep 3
+	rss0=$(rss_kb "$UPID")
+	sleep $((secs - 3))
+	rss1=$(rss_kb "$UPID")
+	kill -TERM $fpid
+	wait $fpid || true
+	kill -INT "$UPID"
+	wait_uptrace 30
+	eq "status" 0 "$USTATUS"
+	echo "soak: ${secs}s, RSS ${rss0} -> ${rss1} kB, $(tail -1 "$T/err")" >&2
+	[ $((rss1 - rss0)) -lt 4096 ] || fail "uptrace grew from $rss0 to $rss1 kB"
+	grep -q '^uptrace: [0-9]* events, [0-9]* lost' "$T/err" || fail "no summary: $(tail -1 "$T/err")"
+}
+
 # --- buffers: caps and truncation -------------------------------------------------------------
 
 test_64k_record_whole_with_max_bytes() {
