@@ -55,43 +55,7 @@ static const char *fixture_dir;
 
 /* ---- captured messages ---------------------------------------------------------------- */
 
-static char msg[8192];
-static int msg_count;
-
-static void capture(const char *fmt, va_list ap)
-{
-	size_t len = strlen(msg);
-
-	vsnprintf(msg + len, sizeof(msg) - len, fmt, ap);
-	msg_count++;
-}
-
-static void msg_reset(void)
-{
-	msg[0] = '\0';
-	msg_count = 0;
-}
-
-/* Exactly one message, one line, containing every string given. */
-static void assert_one_msg(const char *first, ...)
-{
-	const char *s;
-	va_list ap;
-
-	if (msg_count != 1 || strchr(msg, '\n') != msg + strlen(msg) - 1)
-		fail_msg("expected one one-line message, got %d: %s", msg_count, msg);
-	va_start(ap, first);
-	for (s = first; s; s = va_arg(ap, const char *))
-		if (!strstr(msg, s))
-			fail_msg("message lacks '%s': %s", s, msg);
-	va_end(ap);
-}
-
-static void assert_no_msg(void)
-{
-	if (msg_count)
-		fail_msg("unexpected message: %s", msg);
-}
+#include "capture.h"
 
 /* ---- fixtures and independent expectations -------------------------------------------- */
 
