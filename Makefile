@@ -57,7 +57,8 @@ MAIN_OBJ := $(OUTPUT)/loader/main.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
-EXAMPLES := examples/flb-mini/flb-mini examples/flb-mini/flb-mini.stripped
+EXAMPLES := examples/flb-mini/flb-mini examples/flb-mini/flb-mini.stripped \
+	examples/syscalls-demo/syscalls-demo
 
 .SECONDARY:
 
@@ -111,6 +112,10 @@ examples/flb-mini/flb-mini: examples/flb-mini/flb-mini.c
 	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -fno-omit-frame-pointer -rdynamic $< -o $@ \
 		-lmsgpackc -lpthread
 
+examples/syscalls-demo/syscalls-demo: examples/syscalls-demo/syscalls-demo.c
+	$(call msg,EXAMPLE,$@)
+	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) $< -o $@
+
 # As a distribution ships it: no debug info, no .symtab; functions only in .dynsym.
 examples/flb-mini/flb-mini.stripped: examples/flb-mini/flb-mini
 	$(call msg,STRIP,$@)
@@ -154,6 +159,7 @@ unit: $(UNIT_BINS) $(FIXTURES)
 
 e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS)
 	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace TARGETS=$(CURDIR)/$(OUTPUT)/e2e bash tests/e2e/run.sh
+	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace bash tests/e2e/ktrace.sh
 
 test-plain: unit e2e
 

@@ -4,8 +4,10 @@
  *
  * Everything that can be wrong with the user's input is found before anything is attached:
  * the object, every probe spec, every function.  Then the tracer loads and attaches all
- * probes or none, and the loop drains the ring buffer into NDJSON until a signal, the
- * count, the duration, the end of the traced processes or a closed stdout ends it.
+ * probes (and kernel traces, -t) or none, and the loop drains the ring buffer into NDJSON
+ * until a signal, the count, the duration, the end of the traced processes or a closed
+ * stdout ends it.  Records pass through a reorder buffer on the way, so events come out in
+ * time order even when CPUs hand them over out of order.
  * Exit status: 0 after tracing (with -c: CMD's status), 2 for bad input or a failure to set
  * up (nothing is left attached), 1 for an error while tracing.
  */
@@ -28,9 +30,11 @@
 
 #include "command.h"
 #include "json.h"
+#include "ktrace.h"
 #include "listing.h"
 #include "output.h"
 #include "probe.h"
+#include "reorder.h"
 #include "resolve.h"
 #include "spec.h"
 #include "symbols.h"
@@ -62,6 +66,9 @@ struct options {
 	uint32_t max_bytes;
 	uint32_t ringbuf_size;
 	uint32_t wake_ms;
+	uint32_t poll_ms;	/* longest idle wait; a wakeup still delivers at once */
+	uint32_t traces;	/* -t: UPT_TRACE_BIT()s */
+	bool trace_all;		/* --all: kernel traces of every process */
 };
 
 struct session {
@@ -71,6 +78,7 @@ struct session {
 	int alive;	      /* -p pids still running */
 	int cmd_status;	      /* -c: CMD's exit status, -1 while it runs */
 	struct tracer *tracer;
+	struct reorder *reorder;
 	struct render_ctx rctx;
 	struct obuf ob;
 	int out_fd;
@@ -90,6 +98,7 @@ static const char usage_text[] =
 	"Usage: uptrace [OPTIONS] BINARY PROBE...\n"
 	"       uptrace [OPTIONS] -p PID [BINARY] PROBE...\n"
 	"       uptrace [OPTIONS] -c 'CMD ARGS' [BINARY] PROBE...\n"
+	"       uptrace [OPTIONS] {-p PID | -c 'CMD' | BINARY | --all} -t TRACE... [PROBE...]\n"
 	"       uptrace -l [-v] [-p PID | BINARY] [GLOB]\n"
 	"       uptrace --explain [-p PID | BINARY] FUNC\n"
 	"Trace calls of functions in BINARY with uprobes; print one JSON event per call.\n"
@@ -125,6 +134,12 @@ static const char usage_text[] =
 	"      --debuginfo DIR     look for separate debug files in DIR first (repeatable)\n"
 	"      --exact-entry       probe each function's first instruction, even when a later\n"
 	"                          one (past endbr64 and the like) is cheaper for the kernel\n"
+	"  -t, --trace TRACE       kernel events of the same processes, in the same stream\n"
+	"                          (repeatable): exec, signal, malloc, bind, tcp, vfs or all\n"
+	"                          (trace_exec ... accepted); Fluent Bit in_ebpf's fields.\n"
+	"                          With -p/-c they follow children; with BINARY they cover\n"
+	"                          the processes running it\n"
+	"      --all               kernel traces of every process, not only the target's\n"
 	"  -n, --count N           stop after N events\n"
 	"  -d, --duration SECONDS  stop after SECONDS (fractions allowed)\n"
 	"  -o, --output FILE       write events to FILE instead of stdout\n"
@@ -132,6 +147,8 @@ static const char usage_text[] =
 	"      --ringbuf-size N    ring buffer bytes, a power of two (default %u)\n"
 	"      --wake-ms MS        longest an event waits in the ring buffer (default 10;\n"
 	"                          0 wakes uptrace for every event, costing the target more)\n"
+	"      --poll-ms MS        longest idle wait between looks at the ring buffer\n"
+	"                          (default 1000); events still come out when they arrive\n"
 	"  -v, --verbose           say what is resolved and attached (twice: libbpf debug)\n"
 	"  -V, --version           print the version\n"
 	"  -h, --help              this help\n"
@@ -149,6 +166,8 @@ static const char usage_text[] =
 	"  uptrace -n 10 libc 'malloc(arg0:u64)'\n"
 	"  uptrace -p \"$(pidof fluent-bit)\" flb_input_log_append libc:malloc\n"
 	"  uptrace -c './flb-mini -n 5' flb_input_log_append\n"
+	"  uptrace -p \"$(pidof fluent-bit)\" -t tcp -t vfs\n"
+	"  uptrace -c './flb-mini -n 5' -t all flb_input_log_append\n"
 	"  uptrace /bin/bash 'readline%%return($retval:str)'\n"
 	"  uptrace --max-bytes 65536 ./flb-mini 'flb_input_*' > events.ndjson\n";
 
@@ -195,6 +214,8 @@ enum {
 	OPT_EXPLAIN,
 	OPT_DEBUGINFO,
 	OPT_EXACT_ENTRY,
+	OPT_ALL,
+	OPT_POLL,
 };
 
 /* With -p/-c BINARY is optional: the first word is BINARY when it is a path or a library
@@ -252,6 +273,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
 		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 		{ "wake-ms", required_argument, NULL, OPT_WAKE },
+		{ "trace", required_argument, NULL, 't' },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "poll-ms", required_argument, NULL, OPT_POLL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -263,8 +287,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->max_bytes = UPT_DEF_MAX_BYTES;
 	o->ringbuf_size = UPT_DEF_RINGBUF_SZ;
 	o->wake_ms = 10;
+	o->poll_ms = 1000;
 	/* options may follow the probes (uptrace -p PID FUNC -n 5); probes never start with '-' */
-	while ((c = getopt_long(argc, argv, "p:c:n:d:o:lvVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:c:n:d:o:lt:vVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			o->mode = MODE_LIST;
@@ -331,6 +356,18 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return -EINVAL;
 			o->wake_ms = v;
 			break;
+		case 't':
+			if (ktrace_parse(optarg, &o->traces))
+				return -EINVAL;
+			break;
+		case OPT_ALL:
+			o->trace_all = true;
+			break;
+		case OPT_POLL:
+			if (parse_u64("--poll-ms", optarg, 1, 3600000, &v))
+				return -EINVAL;
+			o->poll_ms = v;
+			break;
 		case 'v':
 			upt_verbose++;
 			break;
@@ -355,6 +392,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		upt_err("--follow needs -p or -c: it follows the children of those processes");
 		return -EINVAL;
 	}
+	if (o->trace_all && !o->traces) {
+		upt_err("--all applies to kernel traces: add -t TRACE");
+		return -EINVAL;
+	}
 	if ((o->command || o->npids) &&
 	    names_binary(argv[optind], argc - optind, o->npids ? o->pids[0] : 0))
 		o->binary = argv[optind++];
@@ -362,6 +403,20 @@ static int parse_args(int argc, char **argv, struct options *o)
 		o->binary = argc > optind ? argv[optind++] : NULL;
 	o->probes = argv + optind;
 	o->nprobes = argc - optind;
+	if (o->traces && !o->trace_all && !o->command && !o->npids) {
+		/* kernel traces follow the processes running BINARY: it must be an executable */
+		if (!o->binary) {
+			upt_err("kernel traces need a target: -p PID, -c CMD, BINARY or --all");
+			return -EINVAL;
+		}
+		if (sym_is_libname(o->binary)) {
+			upt_err("kernel traces follow the processes running BINARY, and %s is a "
+				"library: use -p, -c or --all", o->binary);
+			return -EINVAL;
+		}
+	}
+	if (!o->nprobes && o->traces)
+		return 0;
 	if (!o->nprobes) {
 		upt_err(o->binary ? "no probe given after %s" : "no binary and no probe given%s",
 			o->binary ?: "");
@@ -418,16 +473,27 @@ static void flush_output(struct session *s)
 	ob_reset(&s->ob);
 }
 
+/* A record out of the reorder buffer, in time order: one event line. */
+static void on_record(void *ctx, const void *data, size_t size)
+{
+	struct session *s = ctx;
+
+	if (s->out_closed || (s->opts.count && s->events >= s->opts.count))
+		return;
+	if (render_record(&s->rctx, &s->ob, data, size))
+		s->events++;
+	if (s->ob.len >= FLUSH_BYTES)
+		flush_output(s);
+}
+
+/* A record from the ring buffer, in reservation order: held until its time comes. */
 static int on_sample(void *ctx, const void *data, size_t size)
 {
 	struct session *s = ctx;
 
 	if (s->out_closed || (s->opts.count && s->events >= s->opts.count))
 		return 0;
-	if (render_record(&s->rctx, &s->ob, data, size))
-		s->events++;
-	if (s->ob.len >= FLUSH_BYTES)
-		flush_output(s);
+	reorder__push(s->reorder, data, size);
 	return 0;
 }
 
@@ -474,10 +540,12 @@ static bool output_gone(int fd)
  */
 static bool wait_events(struct session *s, int timeout)
 {
-	struct pollfd pfd[MAX_PIDS + 2];
+	struct pollfd pfd[MAX_PIDS + 3];
 	int n = 0, i;
 
 	pfd[n++] = (struct pollfd){ .fd = tracer__wait_fd(s->tracer), .events = POLLIN };
+	/* a pipe whose reader left polls POLLERR: leave at once, even with a long --poll-ms */
+	pfd[n++] = (struct pollfd){ .fd = s->out_fd, .events = 0 };
 	if (s->cmd.pidfd >= 0)
 		pfd[n++] = (struct pollfd){ .fd = s->cmd.pidfd, .events = POLLIN };
 	for (i = 0; i < s->opts.npids; i++)
@@ -485,7 +553,9 @@ static bool wait_events(struct session *s, int timeout)
 			pfd[n++] = (struct pollfd){ .fd = s->pidfds[i], .events = POLLIN };
 	if (poll(pfd, n, timeout) <= 0)
 		return true;
-	for (i = 1; i < n; i++) {
+	if (pfd[1].revents & (POLLERR | POLLHUP))
+		s->out_closed = true;
+	for (i = 2; i < n; i++) {
 		if (!(pfd[i].revents & POLLIN))
 			continue;
 		if (pfd[i].fd == s->cmd.pidfd) {
@@ -507,11 +577,15 @@ static bool wait_events(struct session *s, int timeout)
 static int event_loop(struct session *s)
 {
 	uint64_t deadline = s->opts.duration_ms ? now_ms() + s->opts.duration_ms : 0, now;
-	int timeout, n, idle_ms = 200;
+	int timeout, n, held, idle_ms = s->opts.poll_ms;
 	bool running = true;
 
 	while (running && !exiting && !s->out_closed) {
 		timeout = idle_ms;
+		/* come back when the oldest held record is due */
+		held = reorder__timeout_ms(s->reorder, reorder_now_ns());
+		if (held >= 0 && held < timeout)
+			timeout = held;
 		if (deadline) {
 			now = now_ms();
 			if (now >= deadline)
@@ -527,9 +601,10 @@ static int event_loop(struct session *s)
 			upt_err("reading the ring buffer failed: %s", strerror(-n));
 			return n;
 		}
+		reorder__release(s->reorder, reorder_now_ns());
 		/* after a batch, look again within the wake interval: records committed
 		 * without a wakeup are waiting */
-		idle_ms = n > 0 && s->opts.wake_ms ? (int)s->opts.wake_ms : 200;
+		idle_ms = n > 0 && s->opts.wake_ms ? (int)s->opts.wake_ms : (int)s->opts.poll_ms;
 		report_drops(s);
 		flush_output(s);
 		if (s->opts.count && s->events >= s->opts.count)
@@ -561,6 +636,10 @@ static void print_summary(struct session *s)
 	if (s->rctx.bad_records)
 		fprintf(stderr, ", %llu malformed records",
 			(unsigned long long)s->rctx.bad_records);
+	/* a record that came more than the reorder window late went out as it came */
+	if (reorder__late(s->reorder))
+		fprintf(stderr, ", %llu out of time order",
+			(unsigned long long)reorder__late(s->reorder));
 	fputc('\n', stderr);
 	for (i = 0; n > 1 && i < n; i++) {
 		if (probes[i]->silent)
@@ -595,9 +674,11 @@ static int add_all_probes(struct session *s)
 	int err = 0, i;
 
 	if (s->opts.command)
-		return add_target_probes(s, s->opts.binary ?: s->cmd.exe, 0, s->cmd.pid);
+		return s->opts.nprobes ? add_target_probes(s, s->opts.binary ?: s->cmd.exe, 0,
+							   s->cmd.pid)
+				       : 0;
 	if (!s->opts.npids)
-		return add_target_probes(s, s->opts.binary, 0, -1);
+		return s->opts.nprobes ? add_target_probes(s, s->opts.binary, 0, -1) : 0;
 	for (i = 0; !err && i < s->opts.npids; i++) {
 		s->pidfds[i] = pidfd_open(s->opts.pids[i], 0);
 		if (s->pidfds[i] < 0) {
@@ -607,7 +688,9 @@ static int add_all_probes(struct session *s)
 			return err;
 		}
 		s->alive++;
-		err = add_target_probes(s, s->opts.binary, s->opts.pids[i], s->opts.pids[i]);
+		if (s->opts.nprobes)
+			err = add_target_probes(s, s->opts.binary, s->opts.pids[i],
+						s->opts.pids[i]);
 	}
 	return err;
 }
@@ -646,12 +729,23 @@ static int setup(struct session *s)
 		.follow = s->opts.follow,
 		.pids = s->opts.pids,
 		.npids = s->opts.npids,
+		.traces = s->opts.traces,
+		.trace_all = s->opts.trace_all,
+		.exe = s->opts.command || s->opts.npids ? NULL : s->opts.binary,
+		.cmd_pending = s->opts.command != NULL,
 		.sample = on_sample,
+		.ctx = s,
+	};
+	struct reorder_opts ropts = {
+		.window_ns = REORDER_DEF_WINDOW_NS,
+		.max_bytes = REORDER_DEF_MAX_BYTES,
+		.emit = on_record,
 		.ctx = s,
 	};
 	int err;
 
 	err = check_capabilities();
+	err = err ?: reorder__new(&ropts, &s->reorder);
 	if (err)
 		return err;
 	if (s->opts.command) {
@@ -718,7 +812,7 @@ int main(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto cleanup;
 	}
-	upt_info("tracing %u probe(s); Ctrl-C to stop", s.rctx.nprobes);
+	upt_info("tracing %u probe(s) and trace(s); Ctrl-C to stop", s.rctx.nprobes);
 	if (s.opts.command && command__release(&s.cmd)) {
 		upt_err("cannot start %s", s.cmd.exe);
 		command__abort(&s.cmd);
@@ -727,9 +821,11 @@ int main(int argc, char **argv)
 	}
 	if (event_loop(&s))
 		status = 1;
-	/* what is still in the ring was recorded before we stopped: deliver it */
-	if (!s.out_closed)
+	/* what is still in the ring was recorded before we stopped: deliver it, in order */
+	if (!s.out_closed) {
 		tracer__consume(s.tracer);
+		reorder__flush(s.reorder);
+	}
 	report_drops(&s);
 	flush_output(&s);
 	print_summary(&s);
@@ -745,6 +841,7 @@ int main(int argc, char **argv)
 	}
 cleanup:
 	tracer__free(s.tracer);
+	reorder__free(s.reorder);
 	for (i = 0; i < MAX_PIDS; i++)
 		if (s.pidfds[i] >= 0)
 			close(s.pidfds[i]);

@@ -8,11 +8,16 @@
  * it is read.  Values are printed as DESIGN.md says: NULL pointers are null, addresses are
  * hex strings, a capture cut at --max-bytes is {"value":...,"truncated":true,"length":N},
  * a read that faulted is {"error":...,"errno":N,"address":...}.
+ *
+ * Kernel trace records (exec, signal, ...) are checked and their fields written by
+ * ktrace.c; they share the common fields written here and count on the trace's
+ * pseudo-probe (tracer.h).
  */
 #include <string.h>
 #include <time.h>
 
 #include "dwarfinfo.h"
+#include "ktrace.h"
 #include "mpjson.h"
 #include "output.h"
 
@@ -225,7 +230,7 @@ static struct probe *check_call(struct render_ctx *ctx, const struct upt_call_re
 	if (size < sizeof(*rec) || rec->hdr.size != size || rec->probe_id >= ctx->nprobes)
 		return NULL;
 	p = ctx->probes[rec->probe_id];
-	if (rec->nargs != p->spec.nargs)
+	if ((p->spec.flags & KTRACE_SPEC_FLAG) || rec->nargs != p->spec.nargs)
 		return NULL;
 	need = sizeof(*rec) + (uint64_t)rec->nargs * sizeof(*v);
 	if (need > size)
@@ -262,6 +267,41 @@ static void put_args(struct obuf *ob, struct probe *p, const struct upt_call_rec
 	}
 }
 
+/* The pseudo-probe that counts kernel trace `trace`; NULL when that trace is not on. */
+static struct probe *trace_probe(const struct render_ctx *ctx, unsigned int trace)
+{
+	uint32_t i;
+
+	for (i = ctx->nprobes; i-- > 0;) {
+		struct probe *p = ctx->probes[i];
+
+		if (!(p->spec.flags & KTRACE_SPEC_FLAG))
+			break;
+		if (p->spec.pair == trace)
+			return p;
+	}
+	return NULL;
+}
+
+static struct probe *render_kernel(struct render_ctx *ctx, struct obuf *ob, const void *data,
+				   size_t size)
+{
+	const char *type;
+	unsigned int trace;
+	struct probe *p;
+
+	type = ktrace_event_type(data, size, &trace);
+	if (!type || !(p = trace_probe(ctx, trace))) {
+		ctx->bad_records++;
+		return NULL;
+	}
+	put_common(ob, ctx, data, type);
+	ktrace_put_fields(ob, data, size);
+	ob_puts(ob, "}\n");
+	p->events++;
+	return p;
+}
+
 struct probe *render_record(struct render_ctx *ctx, struct obuf *ob, const void *data,
 			    size_t size)
 {
@@ -269,6 +309,8 @@ struct probe *render_record(struct render_ctx *ctx, struct obuf *ob, const void 
 	struct probe *p;
 	bool ret;
 
+	if (ktrace_is_record(data, size))
+		return render_kernel(ctx, ob, data, size);
 	if (size < sizeof(rec->hdr) ||
 	    (rec->hdr.type != UPT_REC_CALL && rec->hdr.type != UPT_REC_RET) ||
 	    !(p = check_call(ctx, rec, size)) || p->silent ||
@@ -312,7 +354,10 @@ void render_lost(struct render_ctx *ctx, struct obuf *ob, const struct probe *p,
 	ob_puts(ob, "{\"time\":");
 	ob_json_time(ob, now.tv_sec, now.tv_nsec);
 	ob_puts(ob, ",\"event_type\":\"lost\"");
-	if (p) {
+	if (p && (p->spec.flags & KTRACE_SPEC_FLAG)) {
+		ob_puts(ob, ",\"trace\":");
+		ob_json_cstr(ob, p->func);
+	} else if (p) {
 		ob_puts(ob, ",\"binary\":");
 		ob_json_cstr(ob, p->binary);
 		ob_puts(ob, ",\"function\":");

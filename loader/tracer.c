@@ -7,6 +7,10 @@
  * Each uprobe is a perf-event link carrying the probe's index as its BPF cookie.  Attach is
  * all-or-nothing: on the first failure every link made so far is destroyed before the error
  * is returned, so nothing stays attached.
+ *
+ * Kernel traces (-t) live in the same object (ktrace.c configures and attaches them).  Each
+ * enabled trace is a pseudo-probe after the uprobes in t->probes, so events and lost
+ * records are counted and summarised the same way; t->nuprobes counts the real ones.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "ktrace.h"
 #include "tracer.h"
 #include "util.h"
 #include "uptrace.skel.h"
@@ -27,7 +32,9 @@ struct tracer {
 	struct probe **probes;
 	struct bpf_link **links;
 	struct bpf_link *fork_link, *exit_link;
+	struct ktrace *kt;
 	uint32_t nprobes;
+	uint32_t nuprobes; /* probes[0..nuprobes) are uprobes; then one per kernel trace */
 	int ncpus;
 };
 
@@ -135,6 +142,18 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(upt_errf ? upt_errf : stderr, fmt, ap);
 }
 
+/* Kernel traces of -p/-c processes follow their children, as --follow makes uprobes do. */
+static bool ktrace_pids(const struct tracer *t)
+{
+	return t->opts.traces && !t->opts.trace_all && t->opts.npids;
+}
+
+/* Is the `traced` set of processes used, and grown at fork? */
+static bool grows_traced(const struct tracer *t)
+{
+	return t->opts.follow || ktrace_pids(t);
+}
+
 /* strerror() for the kernel-internal codes a uprobe attach can return too. */
 static const char *attach_strerror(int err)
 {
@@ -152,7 +171,7 @@ static uint32_t max_bytes_of(const struct tracer *t)
 {
 	uint32_t i, m = 0;
 
-	for (i = 0; i < t->nprobes; i++)
+	for (i = 0; i < t->nuprobes; i++)
 		if (t->probes[i]->spec.max_bytes > m)
 			m = t->probes[i]->spec.max_bytes;
 	return m;
@@ -164,8 +183,9 @@ static int size_maps(struct tracer *t)
 	uint32_t bucket = (max_bytes_of(t) + 2 + 7) & ~7u;
 	int err;
 
-	err = bpf_map__set_max_entries(s->maps.specs, t->nprobes);
-	err = err ?: bpf_map__set_max_entries(s->maps.drops, t->nprobes);
+	/* an array map needs an entry even when only kernel traces run */
+	err = bpf_map__set_max_entries(s->maps.specs, t->nuprobes ?: 1);
+	err = err ?: bpf_map__set_max_entries(s->maps.drops, t->nuprobes ?: 1);
 	err = err ?: bpf_map__set_max_entries(s->maps.bucket, t->ncpus);
 	err = err ?: bpf_map__set_value_size(s->maps.bucket, bucket);
 	err = err ?: bpf_map__set_max_entries(s->maps.events, t->opts.ringbuf_size);
@@ -175,12 +195,51 @@ static int size_maps(struct tracer *t)
 	if (err)
 		return err;
 	s->rodata->filter_tgids = t->opts.follow;
-	bpf_program__set_autoload(s->progs.upt_fork, t->opts.follow);
-	bpf_program__set_autoload(s->progs.upt_exit, t->opts.follow);
+	bpf_program__set_autoload(s->progs.upt_call, t->nuprobes > 0);
+	bpf_program__set_autoload(s->progs.upt_fork, grows_traced(t));
+	bpf_program__set_autoload(s->progs.upt_exit, grows_traced(t));
 	s->rodata->bucket_size = bucket;
 	s->rodata->wake_interval_ns = t->opts.wake_interval_ms * 1000000ULL;
 	s->rodata->wakeup_bytes = t->opts.ringbuf_size / 4;
 	return 0;
+}
+
+/* The kernel traces' filter and libc, and one pseudo-probe per trace to count its events. */
+static int setup_ktrace(struct tracer *t)
+{
+	struct ktrace_opts ko = {
+		.traces = t->opts.traces,
+		.filter = t->opts.trace_all ? UPT_KF_ALL : t->opts.npids ? UPT_KF_PIDS : UPT_KF_EXE,
+		.exe = t->opts.exe,
+		.pids = t->opts.pids,
+		.npids = t->opts.npids,
+		.pending = t->opts.cmd_pending,
+		.follow = t->opts.follow,
+	};
+	struct probe *p;
+	unsigned int i;
+	int err;
+
+	err = ktrace__new(&ko, &t->kt);
+	for (i = 0; !err && i < UPT_TRACE_MAX; i++) {
+		if (!(t->opts.traces & UPT_TRACE_BIT(i)))
+			continue;
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		p->binary = strdup("trace");
+		p->func = strdup(ktrace_name(i));
+		p->pid = -1;
+		p->spec.flags = KTRACE_SPEC_FLAG;
+		p->spec.pair = i;
+		if (!p->binary || !p->func) {
+			probe__free(p);
+			free(p);
+			return -ENOMEM;
+		}
+		err = tracer__add(t, p);
+	}
+	return err;
 }
 
 static int sample_cb(void *ctx, void *data, size_t size)
@@ -201,9 +260,13 @@ int tracer__load(struct tracer *t)
 	t->ncpus = libbpf_num_possible_cpus();
 	if (t->ncpus < 0)
 		return t->ncpus;
-	if (!t->nprobes)
+	if (!t->nprobes && !t->opts.traces)
 		return -EINVAL;
 	err = pair_returns(t);
+	if (err)
+		return err;
+	t->nuprobes = t->nprobes;
+	err = setup_ktrace(t);
 	if (err)
 		return err;
 	t->skel = uptrace_bpf__open();
@@ -213,6 +276,7 @@ int tracer__load(struct tracer *t)
 		return err;
 	}
 	err = size_maps(t);
+	err = err ?: ktrace__configure(t->kt, t->skel);
 	if (err) {
 		upt_err("cannot size the BPF maps: %s", strerror(-err));
 		return err;
@@ -223,7 +287,7 @@ int tracer__load(struct tracer *t)
 			upt_verbose ? "" : " (-v shows the verifier's log)");
 		return err;
 	}
-	for (i = 0; i < t->nprobes; i++) {
+	for (i = 0; i < t->nuprobes; i++) {
 		err = bpf_map__update_elem(t->skel->maps.specs, &i, sizeof(i), &t->probes[i]->spec,
 					   sizeof(t->probes[i]->spec), BPF_ANY);
 		if (err) {
@@ -232,12 +296,12 @@ int tracer__load(struct tracer *t)
 			return err;
 		}
 	}
-	for (i = 0; t->opts.follow && i < t->opts.npids; i++) {
+	for (i = 0; grows_traced(t) && i < t->opts.npids; i++) {
 		__u32 tgid = t->opts.pids[i];
-		__u8 one = 1;
+		__u8 v = t->opts.cmd_pending && !i ? UPT_TRACED_PENDING : UPT_TRACED;
 
-		err = bpf_map__update_elem(t->skel->maps.traced, &tgid, sizeof(tgid), &one,
-					   sizeof(one), BPF_ANY);
+		err = bpf_map__update_elem(t->skel->maps.traced, &tgid, sizeof(tgid), &v,
+					   sizeof(v), BPF_ANY);
 		if (err) {
 			upt_err("cannot add pid %u to the traced set: %s", tgid, strerror(-err));
 			return err;
@@ -256,7 +320,7 @@ static void detach_all(struct tracer *t)
 {
 	uint32_t i;
 
-	for (i = 0; t->links && i < t->nprobes; i++) {
+	for (i = 0; t->links && i < t->nuprobes; i++) {
 		bpf_link__destroy(t->links[i]);
 		t->links[i] = NULL;
 	}
@@ -283,16 +347,19 @@ int tracer__attach(struct tracer *t)
 	uint32_t i;
 	int err;
 
-	t->links = calloc(t->nprobes, sizeof(*t->links));
+	t->links = calloc(t->nuprobes ?: 1, sizeof(*t->links));
 	if (!t->links)
 		return -ENOMEM;
 	/* children are added in the kernel from now on: before any probe can fire */
-	if (t->opts.follow) {
+	if (grows_traced(t)) {
 		err = attach_follow(t);
 		if (err)
 			return err;
 	}
-	for (i = 0; i < t->nprobes; i++) {
+	err = ktrace__attach(t->kt, t->skel);
+	if (err)
+		return err;
+	for (i = 0; i < t->nuprobes; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = i);
 
 		p = t->probes[i];
@@ -331,11 +398,11 @@ uint64_t tracer__drops_total(struct tracer *t)
 
 void tracer__update_drops(struct tracer *t)
 {
-	uint64_t vals[t->ncpus > 0 ? t->ncpus : 1], sum;
+	uint64_t vals[t->ncpus > 0 ? t->ncpus : 1], sum, kdrops[UPT_TRACE_MAX];
 	uint32_t i;
 	int c;
 
-	for (i = 0; i < t->nprobes; i++) {
+	for (i = 0; i < t->nuprobes; i++) {
 		if (bpf_map__lookup_elem(t->skel->maps.drops, &i, sizeof(i), vals, sizeof(vals),
 					 0))
 			continue;
@@ -343,6 +410,9 @@ void tracer__update_drops(struct tracer *t)
 			sum += vals[c];
 		t->probes[i]->drops = sum;
 	}
+	ktrace__drops(t->kt, t->skel, kdrops);
+	for (i = t->nuprobes; i < t->nprobes; i++)
+		t->probes[i]->drops = kdrops[t->probes[i]->spec.pair % UPT_TRACE_MAX];
 }
 
 void tracer__free(struct tracer *t)
@@ -352,6 +422,7 @@ void tracer__free(struct tracer *t)
 	if (!t)
 		return;
 	detach_all(t);
+	ktrace__free(t->kt);
 	bpf_link__destroy(t->fork_link);
 	bpf_link__destroy(t->exit_link);
 	free(t->links);

@@ -2,7 +2,8 @@
 /*
  * tracer.h - the BPF side of a tracing session, staged like a mass attacher:
  * tracer__new() -> tracer__add() per probe -> tracer__load() -> tracer__attach() ->
- * tracer__consume() whenever tracer__wait_fd() polls readable -> tracer__free().  Attach is all-or-nothing; free detaches.
+ * tracer__consume() whenever tracer__wait_fd() polls readable -> tracer__free().  Attach is
+ * all-or-nothing; free detaches.
  */
 #ifndef UPTRACE_TRACER_H
 #define UPTRACE_TRACER_H
@@ -26,6 +27,18 @@ struct tracer_opts {
 	bool follow;
 	const pid_t *pids;
 	size_t npids;
+	/*
+	 * Kernel traces (-t): UPT_TRACE_BIT()s.  They report every process with trace_all
+	 * (--all); else the `pids` and, always, their children (the set grows at fork in
+	 * BPF); else the processes running `exe` (BINARY).  With cmd_pending, pids[0] is a -c
+	 * child that counts only from its execve of the command on.  Each enabled trace gets
+	 * a pseudo-probe in tracer__probes() (spec.flags KTRACE_SPEC_FLAG) that counts its
+	 * events and lost records.
+	 */
+	uint32_t traces;
+	bool trace_all;
+	const char *exe;
+	bool cmd_pending;
 	tracer_sample_fn sample;  /* called for every record, in ring order */
 	void *ctx;
 };
