@@ -164,7 +164,7 @@ e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS)
 test-plain: unit e2e
 
 test-san:
-	$(Q)$(MAKE) --no-print-directory SAN=1 test-plain
+	$(Q)SOAK_SECONDS=10 $(MAKE) --no-print-directory SAN=1 test-plain
 
 test: test-plain test-san
 
