@@ -364,23 +364,13 @@ test_lost_records_are_counted_per_trace() {
 
 # --- bad input ---------------------------------------------------------------------------------------
 
-kexpect_usage_error() {
-	local pattern=$1
-	shift
-	"$UPTRACE" "$@" >out 2>err && fail "succeeded: $*"
-	local status=$?
-	eq "status of $*" 2 "$status"
-	eq "stdout of $*" 0 "$(wc -c <out)"
-	grep -q -- "$pattern" err || fail "stderr of $* lacks '$pattern': $(cat err)"
-	no_sanitizer_report err
-}
 
 test_bad_trace_options() {
-	kexpect_usage_error "no trace 'bogus'" -p 1 -t bogus
-	kexpect_usage_error "need a target" -t vfs
-	kexpect_usage_error "add -t TRACE" --all "$DEMO" step_vfs
-	kexpect_usage_error "is a library" libc -t vfs
-	kexpect_usage_error "poll-ms" --poll-ms 0 -p 1 -t vfs
+	expect_usage_error "no trace 'bogus'" -p 1 -t bogus
+	expect_usage_error "need a target" -t vfs
+	expect_usage_error "add -t TRACE" --all "$DEMO" step_vfs
+	expect_usage_error "is a library" libc -t vfs
+	expect_usage_error "poll-ms" --poll-ms 0 -p 1 -t vfs
 	assert_nothing_attached
 }
 

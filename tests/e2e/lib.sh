@@ -81,6 +81,22 @@ assert_nothing_attached() {
 	[ -z "$left" ] || fail "uptrace programs still loaded: $left"
 }
 
+# Bad input: status 2, nothing on stdout, the pattern on stderr, in one line (three for a
+# bad probe: the message, the probe, the caret).
+expect_usage_error() {
+	local pattern=$1
+	shift
+	"$UPTRACE" "$@" >out 2>err && fail "succeeded: $*"
+	local status=$?
+	eq "status of $*" 2 "$status"
+	eq "stdout of $*" 0 "$(wc -c <out)"
+	grep -q -- "$pattern" err || fail "stderr of $* lacks '$pattern': $(cat err)"
+	# one line, except a bad probe: the message, the probe, the caret
+	eq "lines of stderr of $*" "$(grep -q '^uptrace: bad probe' err && echo 3 || echo 1)" \
+		"$(grep -vc '^Try ' err)"
+	no_sanitizer_report err
+}
+
 # Whatever a test started in the background goes when the test ends, pass or fail.
 cleanup_bg() {
 	if [ -n "${UPID:-}" ]; then

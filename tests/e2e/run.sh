@@ -612,19 +612,6 @@ test_lost_events_are_counted() {
 
 # --- bad input: one line, status 2, nothing attached ------------------------------------------
 
-expect_usage_error() {
-	local pattern=$1
-	shift
-	"$UPTRACE" "$@" >out 2>err && fail "succeeded: $*"
-	local status=$?
-	eq "status of $*" 2 "$status"
-	eq "stdout of $*" 0 "$(wc -c <out)"
-	grep -q -- "$pattern" err || fail "stderr of $* lacks '$pattern': $(cat err)"
-	# one line, except a bad probe: the message, the probe, the caret
-	eq "lines of stderr of $*" "$(grep -q '^uptrace: bad probe' err && echo 3 || echo 1)" \
-		"$(grep -vc '^Try ' err)"
-	no_sanitizer_report err
-}
 
 test_bad_input() {
 	expect_usage_error "/nonexistent: " /nonexistent foo
