@@ -25,13 +25,15 @@ FUZZ_SRC := tests/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=gnu11 -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
 	-Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP -D_GNU_SOURCE \
-	-Iprobes -Iloader -Isymbols -I$(FUZZ_SRC)
+	-I$(OUTPUT) -Iprobes -Iloader -Isymbols -I$(FUZZ_SRC)
 FUZZ_LDFLAGS := $(FUZZ_SAN) -fsanitize=fuzzer
-FUZZ_LIBS := -lelf -lm
+FUZZ_LIBS := -lbpf -lelf -ldw -lcapstone -lz -lm
 
 # The sources each target exercises, besides its own fuzz_T.c.
 FUZZ_SRCS_mpjson := loader/json.c loader/mpjson.c
-FUZZ_SRCS_record := loader/json.c loader/mpjson.c loader/output.c
+# output.c hands kernel records to ktrace.c, which brings the skeleton and symbols/ along
+FUZZ_SRCS_record := loader/json.c loader/mpjson.c loader/output.c loader/ktrace.c loader/util.c \
+	$(wildcard symbols/*.c)
 FUZZ_SRCS_spec := loader/spec.c loader/util.c
 FUZZ_SRCS_elf := symbols/elf.c symbols/lookup.c
 
@@ -53,6 +55,8 @@ fuzz-smoke: FUZZ_SECONDS := $(FUZZ_SMOKE_SECONDS)
 fuzz-smoke: $(FUZZ_RUNS)
 
 fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_DIR)/obj/loader/%.o: $(SKELS)
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	$(Q)mkdir -p $(@D)
