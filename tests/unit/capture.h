@@ -9,7 +9,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "symbols.h"
 
 static char msg[8192];
 static int msg_count;
@@ -47,6 +51,23 @@ static void __attribute__((unused)) assert_no_msg(void)
 {
 	if (msg_count)
 		fail_msg("unexpected message: %s", msg);
+}
+
+/*
+ * The fixture directory (UPTRACE_FIXTURES, else build/fixtures) into *dir, and the capture
+ * hook installed: a group setup for the tests that read fixture ELFs.
+ */
+static int __attribute__((unused)) capture_setup(const char *test, const char **dir)
+{
+	*dir = getenv("UPTRACE_FIXTURES");
+	if (!*dir || !**dir)
+		*dir = "build/fixtures";
+	if (access(*dir, R_OK)) {
+		fprintf(stderr, "%s: no fixtures in %s (make fixtures)\n", test, *dir);
+		return -1;
+	}
+	sym_set_print(capture);
+	return 0;
 }
 
 #endif /* UPTRACE_TEST_CAPTURE_H */

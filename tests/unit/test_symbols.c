@@ -738,15 +738,7 @@ static void test_print_hook(void **state)
 
 static int setup(void **state)
 {
-	fixture_dir = getenv("UPTRACE_FIXTURES");
-	if (!fixture_dir || !*fixture_dir)
-		fixture_dir = "build/fixtures";
-	if (access(fixture_dir, R_OK)) {
-		fprintf(stderr, "test_symbols: no fixtures in %s (make fixtures)\n", fixture_dir);
-		return -1;
-	}
-	sym_set_print(capture);
-	return 0;
+	return capture_setup("test_symbols", &fixture_dir);
 }
 
 int main(void)
