@@ -151,14 +151,22 @@ $(OUTPUT)/tests/%: $(OUTPUT)/tests/unit/%.o $(OUTPUT)/libuptrace.a | $(OUTPUT)/t
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS) -lcmocka -o $@
 
+# helpers of the e2e tests
+$(OUTPUT)/tools/%: tests/tools/%.c $(OUTPUT)/libuptrace.a
+	$(Q)mkdir -p $(@D)
+	$(call msg,TOOL,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tools/%,$(wildcard tests/tools/*.c))
+
 .PHONY: unit e2e test test-plain test-san
 unit: $(UNIT_BINS) $(FIXTURES)
 	$(Q)set -e; for t in $(UNIT_BINS); do \
 		UPTRACE_FIXTURES=$(OUTPUT)/fixtures UPTRACE_VECTORS=$(CURDIR)/../shared/vectors $$t; \
 	done
 
-e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS)
-	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace TARGETS=$(CURDIR)/$(OUTPUT)/e2e bash tests/e2e/run.sh
+e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS) $(TOOLS)
+	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace TARGETS=$(CURDIR)/$(OUTPUT)/e2e TOOLS=$(CURDIR)/$(OUTPUT)/tools \
+		bash tests/e2e/run.sh
 	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace bash tests/e2e/ktrace.sh
 
 test-plain: unit e2e

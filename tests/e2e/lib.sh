@@ -7,6 +7,7 @@
 
 UPTRACE=${UPTRACE:-$PWD/build/uptrace}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TOOLS=${TOOLS:-$ROOT/build/tools}
 FLB=$ROOT/examples/flb-mini/flb-mini
 FLB_STRIPPED=$ROOT/examples/flb-mini/flb-mini.stripped
 PASSED=0
