@@ -323,20 +323,20 @@ static void print_table(FILE *f, const struct stats *st, uint64_t ns)
 	uint32_t i;
 
 	fprintf(f, "uptrace: stats over %.3f s\n", ns / 1e9);
-	fprintf(f, "%-*s %12s %14s %8s %10s %8s %8s\n", st->name_width, "probe", "calls",
+	fprintf(f, "%-*s %10s %12s %7s %9s %7s %7s\n", st->name_width, "probe", "calls",
 		"bytes", "lost", "truncated", "faults", "errors");
 	for (i = 0; i < st->n; i++) {
 		const struct probe *p = st->probes[i];
 
 		probe_label(name, sizeof(name), p);
-		fprintf(f, "%-*s %12llu %14llu %8llu %10llu %8llu ", st->name_width, name,
+		fprintf(f, "%-*s %10llu %12llu %7llu %9llu %7llu ", st->name_width, name,
 			(unsigned long long)p->events, (unsigned long long)p->bytes,
 			(unsigned long long)p->drops, (unsigned long long)p->truncated,
 			(unsigned long long)p->faults);
 		if (p->ret)
-			fprintf(f, "%8llu\n", (unsigned long long)p->errors);
+			fprintf(f, "%7llu\n", (unsigned long long)p->errors);
 		else
-			fprintf(f, "%8s\n", "-");
+			fprintf(f, "%7s\n", "-");
 	}
 	for (i = 0; i < st->n; i++) {
 		const struct probe *p = st->probes[i];
