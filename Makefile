@@ -160,6 +160,7 @@ unit: $(UNIT_BINS) $(FIXTURES)
 e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS)
 	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace TARGETS=$(CURDIR)/$(OUTPUT)/e2e bash tests/e2e/run.sh
 	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace bash tests/e2e/ktrace.sh
+	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace bash tests/e2e/stats.sh
 
 test-plain: unit e2e
 
