@@ -388,6 +388,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_STATS:
 		case OPT_STATS_JSON:
+			/* an optional argument needs '=': `--stats 0.5` would take 0.5 as BINARY */
+			if (!optarg && optind < argc && strspn(argv[optind], "0123456789.") &&
+			    !argv[optind][strspn(argv[optind], "0123456789.")]) {
+				upt_err("%s takes its interval after '=': %s=%s", argv[optind - 1],
+					argv[optind - 1], argv[optind]);
+				return -EINVAL;
+			}
 			if (optarg && parse_seconds(c == OPT_STATS ? "--stats" : "--stats-json",
 						    optarg, &o->stats_ms))
 				return -EINVAL;

@@ -210,6 +210,9 @@ test_bad_values() {
 	done
 	expect_usage_error "--stats-json: '0' is not a positive number of seconds" \
 		--stats-json=0 "$FLB" flb_input_log_append
+	# without '=' the number would be taken for BINARY: say how to write it
+	expect_usage_error "--stats takes its interval after '=': --stats=0.5" \
+		--stats 0.5 "$FLB" flb_input_log_append
 }
 
 if [ "$(id -u)" != 0 ]; then
