@@ -168,6 +168,7 @@ e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS) $(TOOLS)
 	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace TARGETS=$(CURDIR)/$(OUTPUT)/e2e TOOLS=$(CURDIR)/$(OUTPUT)/tools \
 		bash tests/e2e/run.sh
 	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace bash tests/e2e/ktrace.sh
+	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace bash tests/e2e/stats.sh
 
 test-plain: unit e2e
 

@@ -38,6 +38,7 @@
 #include "reorder.h"
 #include "resolve.h"
 #include "spec.h"
+#include "stats.h"
 #include "symbols.h"
 #include "target.h"
 #include "tracer.h"
@@ -72,6 +73,9 @@ struct options {
 	bool trace_all;		/* --all: kernel traces of every process */
 	enum { FORMAT_JSON, FORMAT_MSGPACK } format;
 	bool quiet;		/* -q: no banner, no colour, a summary only if something was lost */
+	bool stats_text;	/* --stats: rates on stderr, a table at exit */
+	bool stats_json;	/* --stats-json: the same as "stats" events */
+	uint64_t stats_ms;	/* their interval */
 };
 
 struct session {
@@ -90,6 +94,7 @@ struct session {
 	uint64_t events;
 	uint64_t drops_seen;
 	bool out_closed;
+	struct stats *stats; /* --stats, --stats-json */
 };
 
 static volatile sig_atomic_t exiting;
@@ -150,6 +155,14 @@ static const char usage_text[] =
 	"  -o, --output FILE       write events to FILE instead of stdout\n"
 	"      --format FORMAT     json (NDJSON, the default) or msgpack (the same events as\n"
 	"                          a msgpack stream, one map per event)\n"
+	"      --stats[=SECONDS]   every SECONDS (default 1, fractions allowed) a line per\n"
+	"                          active probe on stderr: calls/s, bytes/s, lost, read\n"
+	"                          faults; at exit a table per probe and, for %%return\n"
+	"                          probes, negative returns and a log2 histogram of\n"
+	"                          duration_ns\n"
+	"      --stats-json[=SECONDS]  the same numbers as {\"event_type\":\"stats\"} events\n"
+	"                          in the output, every SECONDS and at exit (one interval\n"
+	"                          for both options)\n"
 	"      --max-bytes N       capture at most N bytes per argument (default %u, max %u)\n"
 	"      --ringbuf-size N    ring buffer bytes, a power of two (default %u)\n"
 	"      --wake-ms MS        longest an event waits in the ring buffer (default 10;\n"
@@ -227,6 +240,8 @@ enum {
 	OPT_ALL,
 	OPT_POLL,
 	OPT_FORMAT,
+	OPT_STATS,
+	OPT_STATS_JSON,
 };
 
 /* With -p/-c BINARY is optional: the first word is BINARY when it is a path or a library
@@ -289,6 +304,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "poll-ms", required_argument, NULL, OPT_POLL },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "stats", optional_argument, NULL, OPT_STATS },
+		{ "stats-json", optional_argument, NULL, OPT_STATS_JSON },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -301,6 +318,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->ringbuf_size = UPT_DEF_RINGBUF_SZ;
 	o->wake_ms = 10;
 	o->poll_ms = 1000;
+	o->stats_ms = 1000;
 	/* options may follow the probes (uptrace -p PID FUNC -n 5); probes never start with '-' */
 	while ((c = getopt_long(argc, argv, "p:c:n:d:o:lt:qvVh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -393,6 +411,20 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case OPT_STATS:
+		case OPT_STATS_JSON:
+			/* an optional argument needs '=': `--stats 0.5` would take 0.5 as BINARY */
+			if (!optarg && optind < argc && strspn(argv[optind], "0123456789.") &&
+			    !argv[optind][strspn(argv[optind], "0123456789.")]) {
+				upt_err("%s takes its interval after '=': %s=%s", argv[optind - 1],
+					argv[optind - 1], argv[optind]);
+				return -EINVAL;
+			}
+			if (optarg && parse_seconds(c == OPT_STATS ? "--stats" : "--stats-json",
+						    optarg, &o->stats_ms))
+				return -EINVAL;
+			*(c == OPT_STATS ? &o->stats_text : &o->stats_json) = true;
 			break;
 		case 'v':
 			upt_verbose++;
@@ -574,6 +606,31 @@ static uint64_t now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * --stats lines on stderr and --stats-json events in the output, each when asked for and
+ * allowed (`text`, `json`); at the end (end_ns) the table and the final event.
+ */
+static void stats_report(struct session *s, uint64_t end_ns, bool text, bool json)
+{
+	FILE *f = text && s->opts.stats_text ? stderr : NULL;
+	struct obuf *ob = json && s->opts.stats_json && !s->out_closed ? &s->ob : NULL;
+	struct timespec wall;
+
+	clock_gettime(CLOCK_REALTIME, &wall);
+	if (end_ns)
+		stats__final(s->stats, end_ns, f, ob, &wall);
+	else
+		stats__tick(s->stats, now_ns(), f, ob, &wall);
+}
+
 /* Has the reader of our output gone away (a pipe whose read end is closed)? */
 static bool output_gone(int fd)
 {
@@ -634,6 +691,8 @@ static int event_loop(struct session *s)
 		held = reorder__timeout_ms(s->reorder, reorder_now_ns());
 		if (held >= 0 && held < timeout)
 			timeout = held;
+		if (s->stats && stats__timeout_ms(s->stats, now_ns()) < timeout)
+			timeout = stats__timeout_ms(s->stats, now_ns());
 		if (deadline) {
 			now = now_ms();
 			if (now >= deadline)
@@ -654,6 +713,8 @@ static int event_loop(struct session *s)
 		 * without a wakeup are waiting */
 		idle_ms = n > 0 && s->opts.wake_ms ? (int)s->opts.wake_ms : (int)s->opts.poll_ms;
 		report_drops(s);
+		if (s->stats && stats__due(s->stats, now_ns()))
+			stats_report(s, 0, true, true);
 		flush_output(s);
 		if (s->opts.count && s->events >= s->opts.count)
 			break;
@@ -863,6 +924,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	int err, status = 0, i;
 	uint64_t t0;
+	uint64_t end_ns;
 
 	for (i = 0; i < MAX_PIDS; i++)
 		s.pidfds[i] = -1;
@@ -907,6 +969,12 @@ int main(int argc, char **argv)
 		status = 1;
 		goto cleanup;
 	}
+	if ((s.opts.stats_text || s.opts.stats_json) &&
+	    stats__new(s.rctx.probes, s.rctx.nprobes, s.opts.stats_ms * 1000000, now_ns(),
+		       &s.stats)) {
+		status = 1;
+		goto cleanup;
+	}
 	if (event_loop(&s))
 		status = 1;
 	/* what is still in the ring was recorded before we stopped: deliver it, in order */
@@ -915,8 +983,13 @@ int main(int argc, char **argv)
 		reorder__flush(s.reorder);
 	}
 	report_drops(&s);
+	end_ns = now_ns();
+	if (s.stats)
+		stats_report(&s, end_ns, false, true);
 	flush_output(&s);
 	print_summary(&s);
+	if (s.stats)
+		stats_report(&s, end_ns, true, false);
 	if (s.opts.command) {
 		if (s.cmd_status < 0) /* stopped before CMD ended (signal, count): CMD goes on */
 			upt_info("%s still runs as pid %d", s.cmd.exe, (int)s.cmd.pid);
@@ -929,6 +1002,7 @@ int main(int argc, char **argv)
 		}
 	}
 cleanup:
+	stats__free(s.stats);
 	tracer__free(s.tracer);
 	reorder__free(s.reorder);
 	for (i = 0; i < MAX_PIDS; i++)

@@ -20,6 +20,7 @@
 #include "ktrace.h"
 #include "mpjson.h"
 #include "output.h"
+#include "stats.h"
 
 #define NSEC_PER_SEC 1000000000LL
 
@@ -299,6 +300,7 @@ static struct probe *render_kernel(struct render_ctx *ctx, struct obuf *ob, cons
 	ktrace_put_fields(ob, data, size);
 	ob_puts(ob, "}\n");
 	p->events++;
+	p->bytes += size;
 	return p;
 }
 
@@ -328,6 +330,7 @@ struct probe *render_record(struct render_ctx *ctx, struct obuf *ob, const void 
 		/* "retval":..., then the pairing with the entry (null when it was not seen) */
 		ob_putc(ob, ',');
 		put_args(ob, p, rec);
+		stats_count_return(p, rec);
 		if (rec->call_id)
 			ob_printf(ob, ",\"duration_ns\":%llu,\"call_id\":%llu",
 				  (unsigned long long)rec->duration_ns,
@@ -343,6 +346,7 @@ struct probe *render_record(struct render_ctx *ctx, struct obuf *ob, const void 
 	}
 	ob_puts(ob, "}\n");
 	p->events++;
+	p->bytes += size;
 	return p;
 }
 

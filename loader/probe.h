@@ -31,6 +31,9 @@ enum render {
 struct sym_dwarf;
 struct sym_enumerator;
 
+/* log2 buckets of a u64: [0], [1], [2, 4), ... [2^63, 2^64) (stats.h) */
+#define PROBE_HIST_BUCKETS 65
+
 struct arg_out {
 	char *name;
 	enum render rd;
@@ -54,6 +57,9 @@ struct probe {
 
 	/* counters, filled while tracing */
 	uint64_t events, truncated, faults, drops, drops_reported;
+	/* for --stats (stats.h): record bytes; %return: negative returns, log2 durations */
+	uint64_t bytes, errors;
+	uint64_t lat_hist[PROBE_HIST_BUCKETS];
 };
 
 /*

@@ -113,6 +113,7 @@ struct options {
 	uint64_t size;		/* target record size in bytes; 0 = natural */
 	uint64_t delay_ms;
 	uint64_t pause_ms;
+	uint64_t fail_every;	/* every Nth call passes ins = NULL and fails with -1; 0 = never */
 	enum flb_func func;
 	const char *tag;	/* NULL = tag NULL, tag_len 0 */
 	const char *expect_path;
@@ -288,6 +289,7 @@ static void print_help(void)
 	       "      --wait-stdin     before the first call, wait for a line (or EOF) on stdin\n"
 	       "      --pause-ms MS    sleep MS after the last call, before exiting\n"
 	       "      --exit-after-calls  exit after the calls (the default)\n"
+	       "      --fail-every N   every Nth call passes ins = NULL, so it returns -1\n"
 	       "  -h, --help           show this help\n"
 	       "\n"
 	       "stdout gets one line when the calls are done: calls=N records=M bytes=B\n",
@@ -308,6 +310,7 @@ enum {
 	OPT_WAIT_STDIN,
 	OPT_PAUSE_MS,
 	OPT_EXIT_AFTER_CALLS,
+	OPT_FAIL_EVERY,
 };
 
 static void parse_args(int argc, char **argv, struct options *opt)
@@ -330,6 +333,7 @@ static void parse_args(int argc, char **argv, struct options *opt)
 		{"wait-stdin", no_argument, NULL, OPT_WAIT_STDIN},
 		{"pause-ms", required_argument, NULL, OPT_PAUSE_MS},
 		{"exit-after-calls", no_argument, NULL, OPT_EXIT_AFTER_CALLS},
+		{"fail-every", required_argument, NULL, OPT_FAIL_EVERY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -394,6 +398,9 @@ static void parse_args(int argc, char **argv, struct options *opt)
 			opt->pause_ms = parse_num(optarg, "--pause-ms", 0, MAX_MS);
 			break;
 		case OPT_EXIT_AFTER_CALLS:
+			break;
+		case OPT_FAIL_EVERY:
+			opt->fail_every = parse_num(optarg, "--fail-every", 1, UINT64_MAX);
 			break;
 		case 'h':
 			print_help();
@@ -629,7 +636,7 @@ static void write_expect(struct ctx *c, uint64_t call, size_t buf_size)
 /* The pipeline thread                                                                        */
 /* ------------------------------------------------------------------------------------------ */
 
-static int do_call(struct ctx *c, const void *buf, size_t size)
+static int do_call(struct ctx *c, struct flb_input_instance *ins, const void *buf, size_t size)
 {
 	const char *tag = c->opt.tag;
 	size_t tag_len = tag ? strlen(tag) : 0;
@@ -637,16 +644,16 @@ static int do_call(struct ctx *c, const void *buf, size_t size)
 
 	switch (c->opt.func) {
 	case FUNC_LOG_APPEND:
-		return flb_input_log_append(&c->ins, tag, tag_len, buf, size);
+		return flb_input_log_append(ins, tag, tag_len, buf, size);
 	case FUNC_LOG_APPEND_RECORDS:
-		return flb_input_log_append_records(&c->ins, records, tag, tag_len, buf, size);
+		return flb_input_log_append_records(ins, records, tag, tag_len, buf, size);
 	case FUNC_LOG_APPEND_SKIP_PROCESSOR_STAGES:
-		return flb_input_log_append_skip_processor_stages(&c->ins, 0, tag, tag_len, buf,
+		return flb_input_log_append_skip_processor_stages(ins, 0, tag, tag_len, buf,
 								  size);
 	case FUNC_LOG_APPEND_PROCESSED:
-		return flb_input_log_append_processed(&c->ins, records, tag, tag_len, buf, size);
+		return flb_input_log_append_processed(ins, records, tag, tag_len, buf, size);
 	case FUNC_CHUNK_APPEND_RAW:
-		return flb_input_chunk_append_raw(&c->ins, FLB_INPUT_LOGS, records, tag, tag_len,
+		return flb_input_chunk_append_raw(ins, FLB_INPUT_LOGS, records, tag, tag_len,
 						  buf, size);
 	default:
 		return -1;
@@ -692,7 +699,7 @@ static int run_calls(struct ctx *c)
 	struct timespec start, deadline;
 	uint64_t period_ns = c->opt.rate ? NSEC_PER_SEC / c->opt.rate : 0;
 	uint64_t call, i;
-	int err;
+	int err, fail;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (call = 0; !stop_requested && (c->opt.count == 0 || call < c->opt.count); call++) {
@@ -716,7 +723,9 @@ static int run_calls(struct ctx *c)
 			return 1;
 		}
 
-		if (do_call(c, c->sbuf.data, c->sbuf.size) != 0) {
+		/* --fail-every: this call fails on purpose (ins = NULL), as a return to count */
+		fail = c->opt.fail_every && (call + 1) % c->opt.fail_every == 0;
+		if (do_call(c, fail ? NULL : &c->ins, c->sbuf.data, c->sbuf.size) != -fail) {
 			error_msg("%s returned an error", func_names[c->opt.func]);
 			return 1;
 		}
