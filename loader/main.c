@@ -484,29 +484,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/*
- * symbols/ messages are whole lines; print each once, with our prefix.  They quote names
- * from the ELF, which a hostile object can fill with newlines or terminal escapes: control
- * bytes are written as \xNN so a message stays one harmless line.
- */
+/* symbols/ messages are whole lines: print each once, with our prefix, made harmless. */
 static void sym_print(const char *fmt, va_list ap)
 {
-	char buf[4096], out[4 * sizeof(buf)], *o = out;
-	const unsigned char *p;
-	size_t n;
+	char line[4 * 4096];
 
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	while (n && buf[n - 1] == '\n')
-		buf[--n] = 0;
-	for (p = (const unsigned char *)buf; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			o += sprintf(o, "\\x%02x", *p);
-		else
-			*o++ = *p;
-	}
-	*o = 0;
-	upt_err("%s", out);
+	upt_vformat_line(line, sizeof(line), fmt, ap);
+	upt_err("%s", line);
 }
 
 /*

@@ -20,6 +20,7 @@
 
 #include "dwarfinfo.h"
 #include "probe.h"
+#include "symbols.h"
 #include "util.h"
 
 #define NREG_ARGS 6
@@ -335,6 +336,26 @@ static int type_out(struct probe *p, int i, const struct sym_type *t, enum fetch
 	return copy_enums(&p->out[i], t);
 }
 
+/* What symbols/ said about a member it could not find, for the one "bad probe" line. */
+static char member_why[1024];
+
+static void keep_member_why(const char *fmt, va_list ap)
+{
+	upt_vformat_line(member_why, sizeof(member_why), fmt, ap);
+}
+
+static int member(struct sym_dwarf *dw, const struct sym_type *cur, const struct fetch *f,
+		  int k, int64_t *off, struct sym_type *next)
+{
+	sym_print_fn prev = sym_set_print(keep_member_why);
+	int err;
+
+	member_why[0] = 0;
+	err = sym_dwarf__member(dw, cur, f->members[k], f->arrow[k], off, next);
+	sym_set_print(prev);
+	return err;
+}
+
 /*
  * ins->p_ins.flags: walk the members with DWARF, turning each '->' into a pointer hop.
  * `pending` is the offset, from the value in hand, of the memory the expression is in;
@@ -351,12 +372,11 @@ static int build_members(struct probe *p, int i, const struct probe_def *def,
 	int k, err;
 
 	for (k = 0; k < f->nmembers; k++) {
-		err = sym_dwarf__member(dw, &cur, f->members[k], f->arrow[k], &off, &next);
+		err = member(dw, &cur, f, k, &off, &next);
 		if (err) {
 			if (owned)
 				sym_type__free(&cur);
-			return spec_error(def, f, "no member on the way of '%s' (see above)",
-					  f->text);
+			return spec_error(def, f, "%s", *member_why ? member_why : f->text);
 		}
 		if (f->arrow[k] && in_memory) {
 			if (a->nderef == UPT_MAX_DEREF)

@@ -200,10 +200,11 @@ static int place(struct target *t, struct target_obj *o, const struct sym_func *
 			 (unsigned long long)info->probe_addr, info->moved_why ?: "moved");
 		return 0;
 	}
-	if (t->exact_entry)
-		return 0;
 	sym_place_probe(o->elf, f, &pl); /* fills pl even when it fails: the entry */
-	if (pl.skipped) {
+	if (t->exact_entry) {
+		upt_info("%s:%s: probing the entry ('%s'): --exact-entry", o->display, p->func,
+			 pl.first_insn);
+	} else if (pl.skipped) {
 		p->offset = pl.offset;
 		upt_info("%s:%s: probing 0x%llx (+%u, '%s' instead of '%s'): %s", o->display,
 			 p->func, (unsigned long long)pl.addr, pl.skipped, pl.insn, pl.first_insn,

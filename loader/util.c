@@ -88,3 +88,22 @@ void upt_note(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', f);
 }
+
+void upt_vformat_line(char *out, size_t size, const char *fmt, va_list ap)
+{
+	char buf[4096];
+	const unsigned char *p;
+	size_t n, o = 0;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	for (p = (const unsigned char *)buf; *p && o + 5 < size; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			o += snprintf(out + o, size - o, "\\x%02x", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = 0;
+}

@@ -30,6 +30,12 @@ void upt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same, only with -v. */
 void upt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void upt_verr(const char *fmt, va_list ap);
+/*
+ * Format a message from a library (symbols/ quotes names from the ELF, which a hostile
+ * object can fill with newlines or terminal escapes) into one harmless line: trailing
+ * newlines dropped, control bytes written as \xNN.  out is always terminated.
+ */
+void upt_vformat_line(char *out, size_t size, const char *fmt, va_list ap);
 /* Progress for people ("attached ..."): "uptrace: " + message, only when upt_tty. */
 void upt_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

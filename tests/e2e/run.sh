@@ -162,7 +162,8 @@ test_dwarf_arguments_O0_and_O2() {
 			"$(jq -c 'select(.function == "dw_color_name" and .event_type == "uprobe") | .args' out)"
 		eq "$bin char * return" '"off"' \
 			"$(jq -c 'select(.function == "dw_color_name" and .event_type == "uretprobe") | .retval' out)"
-		eq "$bin recursion" "1 2 6 24" \
+		# gcc -O2 turns the recursion into a loop: one return
+		eq "$bin recursion" "$([ $bin = dw-O0 ] && echo 1 2 6 24 || echo 24)" \
 			"$(jq -r 'select(.function == "dw_fact") | .retval' out | xargs)"
 		eq "$bin a double is not in a general register" '{"x":"<optimized out>","n":1}' \
 			"$(jq -c 'select(.function == "dw_scale") | .args' out)"
@@ -612,32 +613,36 @@ test_format_msgpack_is_the_json_stream() {
 	"$TOOLS/mpcat" <events.mp >decoded.ndjson || fail "events.mp is not a msgpack stream"
 	eq "events" 4 "$(wc -l <decoded.ndjson)"
 	eq "event types" "uprobe uretprobe uprobe uretprobe" "$(jq -r .event_type decoded.ndjson | xargs)"
-	jq -c 'del(.time)' events.ndjson >want.ndjson
-	jq -c 'del(.time)' decoded.ndjson >got.ndjson
+	# each uptrace's own uprobes time the calls: time and duration_ns differ by nanoseconds
+	jq -c 'del(.time, .duration_ns)' events.ndjson >want.ndjson
+	jq -c 'del(.time, .duration_ns)' decoded.ndjson >got.ndjson
 	cmp -s want.ndjson got.ndjson || fail "msgpack differs from JSON: $(diff want.ndjson got.ndjson | head -5)"
 	eq "times are RFC 3339 strings" true \
 		"$(jq -r '.time | test("^20[0-9-]{8}T[0-9:]{8}\\.[0-9]{9}Z$")' decoded.ndjson | sort -u)"
-	# map and str headers as msgpack-c writes them: the first event is a fixmap, "time" a fixstr
-	eq "first bytes" "88a474696d65" "$(head -c 6 events.mp | od -An -tx1 | tr -d ' \n')"
+	# map and str headers as msgpack-c writes them: the first event is a fixmap of 9 keys, "time" a fixstr
+	eq "first bytes" "89a474696d65" "$(head -c 6 events.mp | od -An -tx1 | tr -d ' \n')"
 	expect_usage_error "--format: 'xml' is not json or msgpack" --format xml "$FLB" flb_input_log_append
 }
 
 # For a person at a terminal: a banner and colour on stderr; never on stdout, never when
 # stderr is not a terminal, never with -q.  `script` gives uptrace a terminal.
 test_banner_and_colour_only_on_a_terminal() {
-	local cmd="$UPTRACE -c '$FLB -n 2' flb_input_log_append >events.ndjson"
+	local want status cmd="$UPTRACE -c '$FLB -n 2' flb_input_log_append >events.ndjson"
 	TERM=xterm script -qec "$cmd" /dev/null >tty.txt
-	grep -q $'^\e\[1muptrace:\e\[0m attached 1 probe to '"$FLB"' ([0-9]* ms); \e\[1mCtrl-C\e\[0m to stop\r$' tty.txt ||
-		fail "no banner: $(cat -v tty.txt)"
+	want=$(printf '\e[1muptrace:\e[0m attached 1 probe to %s (N ms); \e[1mCtrl-C\e[0m to stop\r' "$FLB")
+	sed 's/([0-9]* ms)/(N ms)/' tty.txt | grep -qxF "$want" || fail "no banner: $(cat -v tty.txt)"
 	eq "events" 2 "$(grep -c '"event_type":"uprobe"' events.ndjson)"
-	grep -q 'attached\|\e' events.ndjson && fail "banner or colour on stdout"
+	grep -q -e attached -e $'\e' events.ndjson && fail "banner or colour on stdout"
 	# errors in red at a terminal
-	TERM=xterm script -qec "$UPTRACE $FLB nosuchfunction" /dev/null >tty.txt
-	grep -q $'^\e\[1;31muptrace:\e\[0m no function .nosuchfunction.' tty.txt ||
+	status=0
+	TERM=xterm script -qec "$UPTRACE $FLB nosuchfunction" /dev/null >tty.txt || status=$?
+	eq "status of a bad probe at a terminal" 2 "$status"
+	grep -qF "$(printf '\e[1;31muptrace:\e[0m %s: no function' "$FLB")" tty.txt ||
 		fail "error not coloured: $(cat -v tty.txt)"
 	# NO_COLOR: the banner stays, the colour goes
 	NO_COLOR=1 TERM=xterm script -qec "$cmd" /dev/null >tty.txt
-	grep -q "^uptrace: attached 1 probe to $FLB ([0-9]* ms); Ctrl-C to stop"$'\r$' tty.txt ||
+	sed 's/([0-9]* ms)/(N ms)/' tty.txt |
+		grep -qxF "uptrace: attached 1 probe to $FLB (N ms); Ctrl-C to stop"$'\r' ||
 		fail "NO_COLOR banner: $(cat -v tty.txt)"
 	grep -q $'\e' tty.txt && fail "colour despite NO_COLOR: $(cat -v tty.txt)"
 	# -q: nothing at all when nothing was lost
@@ -656,7 +661,10 @@ test_banner_and_colour_only_on_a_terminal() {
 
 test_lost_events_are_counted() {
 	start_uptrace --ringbuf-size 4096 --wake-ms 1000 "$FLB" flb_input_log_append
+	# a reader that does not read: the 4 KiB ring holds 3 of the 2000 records
+	kill -STOP "$UPID"
 	"$FLB" -n 2000 -s 1000 >flb.out
+	kill -CONT "$UPID"
 	sleep 0.3
 	kill -INT "$UPID"
 	wait_uptrace
