@@ -73,10 +73,13 @@ static int drop_privileges(void)
 	return 0;
 }
 
-static void child(struct command *c, int go_rd, bool run_as_root)
+static void child(struct command *c, int go_rd, bool run_as_root, bool stdout_to_stderr)
 {
 	char b;
 
+	/* uptrace's stdout carries events only: CMD's own output goes to stderr then */
+	if (stdout_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		_exit(126);
 	/* if uptrace dies before releasing us, the read sees EOF and we never run CMD */
 	if (read(go_rd, &b, 1) != 1)
 		_exit(127);
@@ -91,7 +94,8 @@ static void child(struct command *c, int go_rd, bool run_as_root)
 	_exit(127);
 }
 
-int command__start(struct command *c, const char *cmdline, bool run_as_root)
+int command__start(struct command *c, const char *cmdline, bool run_as_root,
+		   bool stdout_to_stderr)
 {
 	int pfd[2], err;
 
@@ -118,7 +122,7 @@ int command__start(struct command *c, const char *cmdline, bool run_as_root)
 	}
 	if (c->pid == 0) {
 		close(pfd[1]);
-		child(c, pfd[0], run_as_root);
+		child(c, pfd[0], run_as_root, stdout_to_stderr);
 	}
 	close(pfd[0]);
 	c->go_fd = pfd[1];

@@ -18,9 +18,11 @@ struct command {
 
 /*
  * Split and find CMD, fork, and leave the child waiting before execve.  Under sudo the
- * child drops to SUDO_UID/SUDO_GID unless run_as_root.  -ENOENT when CMD is not found.
+ * child drops to SUDO_UID/SUDO_GID unless run_as_root.  With stdout_to_stderr, CMD's
+ * stdout is uptrace's stderr.  -ENOENT when CMD is not found.
  */
-int command__start(struct command *c, const char *cmdline, bool run_as_root);
+int command__start(struct command *c, const char *cmdline, bool run_as_root,
+		   bool stdout_to_stderr);
 /* Let the child exec CMD. */
 int command__release(struct command *c);
 /* Reap the child; its exit status the way a shell reports it (128 + signal when killed). */

@@ -133,7 +133,8 @@ static const char usage_text[] =
 	"                          work); a bare FUNC is looked for in the executable first,\n"
 	"                          then its libraries; uptrace exits when the process does\n"
 	"  -c, --command 'CMD'     run CMD once every probe is attached, trace it, exit with\n"
-	"                          its status; under sudo CMD runs as SUDO_UID/SUDO_GID\n"
+	"                          its status; under sudo CMD runs as SUDO_UID/SUDO_GID;\n"
+	"                          CMD's stdout goes to stderr unless -o FILE takes events\n"
 	"      --run-as-root       with -c under sudo: keep root for CMD\n"
 	"      --follow            with -p/-c: trace children (fork/clone) too, from their\n"
 	"                          first instruction, and across exec\n"
@@ -876,7 +877,9 @@ static int setup(struct session *s)
 	if (err)
 		return err;
 	if (s->opts.command) {
-		err = command__start(&s->cmd, s->opts.command, s->opts.run_as_root);
+		/* events on stdout: CMD's output must not land among them */
+		err = command__start(&s->cmd, s->opts.command, s->opts.run_as_root,
+				     !s->opts.output);
 		if (err)
 			return err;
 		topts.pids = &s->cmd.pid;
