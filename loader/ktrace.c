@@ -30,6 +30,7 @@
 #include <bpf/libbpf.h>
 
 #include "ktrace.h"
+#include "links.h"
 #include "placement.h"
 #include "symbols.h"
 #include "target.h"
@@ -443,8 +444,8 @@ static int attach_libc(struct ktrace *kt, struct uptrace_bpf *s, const struct li
 
 static void detach_all(struct ktrace *kt)
 {
-	while (kt->nlinks)
-		bpf_link__destroy(kt->links[--kt->nlinks]);
+	links_destroy_all(kt->links, kt->nlinks);
+	kt->nlinks = 0;
 }
 
 int ktrace__attach(struct ktrace *kt, struct uptrace_bpf *s)

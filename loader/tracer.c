@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "ktrace.h"
+#include "links.h"
 #include "tracer.h"
 #include "util.h"
 #include "uptrace.skel.h"
@@ -318,12 +319,8 @@ int tracer__load(struct tracer *t)
 
 static void detach_all(struct tracer *t)
 {
-	uint32_t i;
-
-	for (i = 0; t->links && i < t->nuprobes; i++) {
-		bpf_link__destroy(t->links[i]);
-		t->links[i] = NULL;
-	}
+	if (t->links)
+		links_destroy_all(t->links, t->nuprobes);
 }
 
 static int attach_follow(struct tracer *t)
