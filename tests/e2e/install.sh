@@ -14,6 +14,14 @@ case $UPTRACE in
 *) MAKE_SAN=0 ;;
 esac
 
+# A check that fails ends the test there: lib.sh's run_tests runs each test in a subshell
+# that `if` tests, where bash ignores `set -e`, so a failed check before the last command
+# would otherwise pass unseen.
+fail() {
+	echo "    FAIL: $*" >&2
+	exit 1
+}
+
 mk() {
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -s -C "$ROOT" "$@"
 }
@@ -28,7 +36,7 @@ VERSION=$(mk version)
 
 # The files under a directory, with their modes, one a line, sorted.
 files_of() {
-	(cd "$1" && find . -type f -printf '%m %P\n' | LC_ALL=C sort)
+	(cd "$1" && find . -type f -printf '%m %P\n' | LC_ALL=C sort -k2)
 }
 
 test_install_exact_files_and_uninstall_removes_them() {
@@ -109,7 +117,7 @@ MAN_AHEAD_OF_HELP="--forward --tag --format --stats --stats-json --quiet"
 
 test_man_page_and_help_have_the_same_options() {
 	local o ahead=""
-	"$UPTRACE" --help | sed -nE 's/^  (-[[:alnum:]], )?(--[[:alnum:]-]+).*/\2/p' | sort -u >help.opts
+	"$UPTRACE" --help | sed -nE 's/^  (-[[:alnum:]], |    )(--[[:alnum:]-]+).*/\2/p' | sort -u >help.opts
 	# the tags of the OPTIONS section's .TP paragraphs
 	awk '/^\.SH OPTIONS/ { on = 1; next } /^\.SH/ { on = 0 }
 		on && tp { print; tp = 0 } on && /^\.TP/ { tp = 1 }' "$ROOT/dist/uptrace.1" |
@@ -215,7 +223,8 @@ pkg_of_needed() {
 	local path
 	path=$(/sbin/ldconfig -p | awk -v l="$1" '$1 == l && /x86-64|\(libc6,x86-64/ { print $NF; exit }')
 	[ -n "$path" ] || path=$(/sbin/ldconfig -p | awk -v l="$1" '$1 == l { print $NF; exit }')
-	dpkg -S "$(realpath "$path")" 2>/dev/null | head -1 | sed 's/:.*//'
+	# usrmerge: dpkg may know the file under /lib or under /usr/lib
+	{ dpkg -S "$path" || dpkg -S "$(realpath "$path")"; } 2>/dev/null | head -1 | sed 's/:.*//'
 }
 
 # dpkg, waiting for the lock of another dpkg or apt of the machine (at most 60 s)
