@@ -179,9 +179,9 @@ test_completion_options_and_values() {
 test_completion_files_dirs_pids() {
 	mkdir -p c/dir1 c/dir2
 	touch c/file1
-	cd c
+	cd c || fail "cd c"
 	eq "BINARY" "dir1 dir2 file1" "$(complete_words uptrace '' | sort | tr '\n' ' ' | sed 's/ $//')"
-	eq "-o" "file1" "$(complete_words uptrace -o fi)"
+	eq "-o" "file1" "$(complete_words uptrace -o "fi")"
 	eq "--debuginfo: directories" "dir1 dir2" "$(complete_words uptrace --debuginfo '' | sort | tr '\n' ' ' | sed 's/ $//')"
 	complete_words uptrace -p '' >pids
 	grep -qx "$$" pids || fail "-p does not offer this shell's pid $$"
@@ -189,7 +189,7 @@ test_completion_files_dirs_pids() {
 }
 
 test_completion_function_names() {
-	cd "$ROOT"
+	cd "$ROOT" || fail "cd $ROOT"
 	eq "functions of BINARY" "$FLB_LOG_APPEND" \
 		"$(complete_words uptrace examples/flb-mini/flb-mini flb_input_log_app)"
 	eq "functions of the stripped BINARY (.dynsym)" "$FLB_LOG_APPEND" \
@@ -229,8 +229,8 @@ pkg_of_needed() {
 
 # dpkg, waiting for the lock of another dpkg or apt of the machine (at most 60 s)
 dpkg_locked() {
-	local i
-	for i in $(seq 1 60); do
+	local _
+	for _ in $(seq 1 60); do
 		if dpkg "$@" >dpkg.out 2>&1; then
 			return 0
 		fi
