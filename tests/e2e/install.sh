@@ -31,6 +31,10 @@ skip() {
 }
 
 VERSION=$(mk version)
+FLB_LOG_APPEND="flb_input_log_append
+flb_input_log_append_processed
+flb_input_log_append_records
+flb_input_log_append_skip_processor_stages"
 
 # --- make install / uninstall ----------------------------------------------------------------
 
@@ -42,7 +46,7 @@ files_of() {
 test_install_exact_files_and_uninstall_removes_them() {
 	[ "$UPTRACE" = "$ROOT/build/uptrace" ] || [ "$MAKE_SAN" = 1 ] ||
 		{ skip "UPTRACE is not this tree's build/ or build-san/"; return 0; }
-	mk install SAN=$MAKE_SAN DESTDIR="$T/d" PREFIX=/usr
+	mk install SAN=$MAKE_SAN DESTDIR="$T/d" PREFIX=/usr >/dev/null
 	eq "installed files" "755 usr/bin/uptrace
 644 usr/share/bash-completion/completions/uptrace
 644 usr/share/man/man1/uptrace.1" "$(files_of "$T/d")"
@@ -55,16 +59,16 @@ test_install_exact_files_and_uninstall_removes_them() {
 		"$(sed -n 's/^\.TH UPTRACE 1 [^ ]* \("[^"]*"\).*/\1/p' "$T/d/usr/share/man/man1/uptrace.1")"
 	cmp -s "$ROOT/dist/uptrace.bash-completion" \
 		"$T/d/usr/share/bash-completion/completions/uptrace" || fail "completion differs"
-	mk uninstall SAN=$MAKE_SAN DESTDIR="$T/d" PREFIX=/usr
+	mk uninstall SAN=$MAKE_SAN DESTDIR="$T/d" PREFIX=/usr >/dev/null
 	eq "files left by uninstall" "" "$(files_of "$T/d")"
 }
 
 test_install_default_prefix_is_usr_local() {
-	mk install SAN=$MAKE_SAN DESTDIR="$T/d"
+	mk install SAN=$MAKE_SAN DESTDIR="$T/d" >/dev/null
 	eq "installed files" "755 usr/local/bin/uptrace
 644 usr/local/share/bash-completion/completions/uptrace
 644 usr/local/share/man/man1/uptrace.1" "$(files_of "$T/d")"
-	mk uninstall SAN=$MAKE_SAN DESTDIR="$T/d"
+	mk uninstall SAN=$MAKE_SAN DESTDIR="$T/d" >/dev/null
 	eq "files left by uninstall" "" "$(files_of "$T/d")"
 }
 
@@ -139,6 +143,17 @@ test_man_page_and_help_have_the_same_options() {
 	[ -z "$ahead" ] || echo "    (documented ahead of --help: $ahead)" >&2
 }
 
+# --- uptrace --names, what the completion asks --------------------------------------------------
+
+test_names_prints_names_only() {
+	eq "--names BINARY GLOB" "$FLB_LOG_APPEND" "$("$UPTRACE" --names "$FLB" 'flb_input_log_app*')"
+	eq "-l --names, stripped BINARY" "$FLB_LOG_APPEND" \
+		"$("$UPTRACE" -l --names "$FLB_STRIPPED" 'flb_input_log_app*')"
+	eq "--names: every function of -l, once" "$("$UPTRACE" -l "$FLB" | wc -l)" \
+		"$("$UPTRACE" --names "$FLB" | sort -u | wc -l)"
+	expect_usage_error "no function matches 'nope\*'" --names "$FLB" 'nope*'
+}
+
 # --- bash completion ---------------------------------------------------------------------------
 
 # complete WORD... : COMPREPLY for the last word, one a line, as bash would compute it.
@@ -156,11 +171,6 @@ complete_words() {
 		[ ${#COMPREPLY[@]} -eq 0 ] || printf '%s\n' "${COMPREPLY[@]}"
 	)
 }
-
-FLB_LOG_APPEND="flb_input_log_append
-flb_input_log_append_processed
-flb_input_log_append_records
-flb_input_log_append_skip_processor_stages"
 
 test_completion_options_and_values() {
 	eq "--tr" "--trace" "$(complete_words uptrace --tr)"
