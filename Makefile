@@ -10,6 +10,7 @@
 #                  (PREFIX=/usr/local, DESTDIR= by default); make uninstall removes them
 #   make deb       build/uptrace_VERSION_ARCH.deb (dpkg-deb; Depends from dpkg-shlibdeps)
 #   make version   print the version uptrace --version will say
+#   make dist-version  write it to VERSION, for a source tree without .git
 
 OUTPUT ?= build
 PREFIX ?= /usr/local
