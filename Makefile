@@ -6,18 +6,28 @@
 #   make deps      install the Debian packages the build and the tests need (as root)
 #   make           build/uptrace and the examples
 #   make test      unit tests and end-to-end tests, plain and under ASan+UBSan
-#   make install   PREFIX=/usr/local DESTDIR=
+#   make install   the binary, uptrace(1) and the bash completion under $(DESTDIR)$(PREFIX)
+#                  (PREFIX=/usr/local, DESTDIR= by default); make uninstall removes them
+#   make deb       build/uptrace_VERSION_ARCH.deb (dpkg-deb; Depends from dpkg-shlibdeps)
+#   make version   print the version uptrace --version will say
+#   make dist-version  write it to VERSION, for a source tree without .git
 
 OUTPUT ?= build
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
 CLANG ?= clang
 BPFTOOL ?= bpftool
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
 
-VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
+# From git in a clone; from the VERSION file in a source tree without .git (make dist-version
+# writes it); else "0.0.0" rather than another repository's describe.
+VERSION := $(or $(if $(wildcard .git),$(shell git describe --tags --always --dirty 2>/dev/null)),\
+	$(shell cat VERSION 2>/dev/null),0.0.0)
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
@@ -98,6 +108,12 @@ $(OUTPUT)/libuptrace.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
+# main.o has the version in it: rebuild it when the version changes.
+VERSION_STAMP := $(OUTPUT)/version
+$(shell mkdir -p $(OUTPUT); [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = '$(VERSION)' ] || \
+	echo '$(VERSION)' >$(VERSION_STAMP))
+$(MAIN_OBJ): $(VERSION_STAMP)
+
 $(OUTPUT)/uptrace: $(MAIN_OBJ) $(OUTPUT)/libuptrace.a
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
@@ -164,11 +180,14 @@ unit: $(UNIT_BINS) $(FIXTURES)
 		UPTRACE_FIXTURES=$(OUTPUT)/fixtures UPTRACE_VECTORS=$(CURDIR)/../shared/vectors $$t; \
 	done
 
+# every suite runs, and the target fails at the end if one of them failed
+E2E_SUITES := run ktrace stats install
 e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS) $(TOOLS)
-	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace TARGETS=$(CURDIR)/$(OUTPUT)/e2e TOOLS=$(CURDIR)/$(OUTPUT)/tools \
-		bash tests/e2e/run.sh
-	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace bash tests/e2e/ktrace.sh
-	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace bash tests/e2e/stats.sh
+	$(Q)status=0; for s in $(E2E_SUITES); do \
+		echo "e2e suite $$s:"; \
+		UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace TARGETS=$(CURDIR)/$(OUTPUT)/e2e \
+		TOOLS=$(CURDIR)/$(OUTPUT)/tools bash tests/e2e/$$s.sh || status=1; \
+	done; exit $$status
 
 test-plain: unit e2e
 
@@ -177,19 +196,47 @@ test-san:
 
 test: test-plain test-san
 
-# ---- bench, install, clean ------------------------------------------------------------------
+# ---- install, deb, clean --------------------------------------------------------------------
 
-.PHONY: install uninstall clean deps
+.PHONY: install uninstall deb version dist-version clean deps
 
-install: $(OUTPUT)/uptrace
-	install -D -m 0755 $(OUTPUT)/uptrace $(DESTDIR)$(PREFIX)/bin/uptrace
+$(OUTPUT)/uptrace.1: dist/uptrace.1 $(VERSION_STAMP)
+	$(call msg,GEN,$@)
+	$(Q)sed 's/@VERSION@/$(VERSION)/' $< >$@
+
+install: $(OUTPUT)/uptrace $(OUTPUT)/uptrace.1
+	install -D -m 0755 $(OUTPUT)/uptrace $(DESTDIR)$(BINDIR)/uptrace
+	install -D -m 0644 $(OUTPUT)/uptrace.1 $(DESTDIR)$(MANDIR)/man1/uptrace.1
+	install -D -m 0644 dist/uptrace.bash-completion $(DESTDIR)$(BASHCOMPDIR)/uptrace
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/uptrace
+	rm -f $(DESTDIR)$(BINDIR)/uptrace $(DESTDIR)$(MANDIR)/man1/uptrace.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/uptrace
+
+# A package carries the plain build.
+ifeq ($(SAN),1)
+deb:
+	@echo 'make deb: not with SAN=1 (a package carries the plain build)' >&2; exit 2
+else
+deb: $(OUTPUT)/uptrace $(OUTPUT)/uptrace.1
+	$(Q)rm -rf $(OUTPUT)/deb $(OUTPUT)/uptrace_*.deb
+	$(Q)$(MAKE) --no-print-directory -s install DESTDIR=$(CURDIR)/$(OUTPUT)/deb/debian/uptrace \
+		PREFIX=/usr BINDIR=/usr/bin MANDIR=/usr/share/man \
+		BASHCOMPDIR=/usr/share/bash-completion/completions
+	$(call msg,DEB,$(OUTPUT)/uptrace_*.deb)
+	$(Q)dist/mkdeb.sh $(OUTPUT)/deb '$(VERSION)' $(OUTPUT) >/dev/null
+endif
+
+version:
+	@echo '$(VERSION)'
+
+# For a source tarball without .git: `make dist-version && tar ...` keeps the version.
+dist-version:
+	echo '$(VERSION)' >VERSION
 
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libmsgpack-dev libcmocka-dev pkg-config jq binutils bpftrace libcapstone-dev xz-utils \
-	util-linux libclang-rt-14-dev
+	util-linux libclang-rt-14-dev groff-base man-db dpkg-dev
 
 deps:
 	apt-get update -qq

@@ -81,8 +81,21 @@ static void list_one(struct target_obj *o, const struct sym_func *fn, bool verbo
 		       (unsigned long long)fn->size);
 }
 
+/* --names: the names alone, once each (static functions of one name in several files, or
+ * several versions of one symbol, are one name), and no debug info read: for scripts and
+ * shell completion, which want what a PROBE may name, fast.  A signature would not do: its
+ * name is DWARF's, which for an alias is another name (libc's malloc is __libc_malloc). */
+static void list_names(const struct sym_func *funcs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!i || strcmp(funcs[i].name, funcs[i - 1].name))
+			printf("%s\n", funcs[i].name);
+}
+
 int list_functions(const char *binary, pid_t pid, const char *glob,
-		   const char *const *debug_dirs, bool verbose)
+		   const char *const *debug_dirs, enum list_detail detail)
 {
 	struct target t = { .debug_dirs = debug_dirs };
 	struct sym_func *funcs = NULL;
@@ -93,10 +106,12 @@ int list_functions(const char *binary, pid_t pid, const char *glob,
 	if (err)
 		return err;
 	err = sym_elf__find(t.objs[0].elf, glob ?: "*", &funcs, &n);
-	if (!err && n)
+	if (!err && detail == LIST_NAMES)
+		list_names(funcs, n);
+	if (!err && n && detail != LIST_NAMES)
 		target__dwarf(&t, &t.objs[0]);
-	for (i = 0; !err && i < n; i++)
-		list_one(&t.objs[0], &funcs[i], verbose);
+	for (i = 0; !err && detail != LIST_NAMES && i < n; i++)
+		list_one(&t.objs[0], &funcs[i], detail == LIST_LOCATIONS);
 	if (!err && !n && glob) {
 		upt_err("%s: no function matches '%s'", t.objs[0].display, glob);
 		err = -ENOENT;

@@ -60,6 +60,7 @@ struct options {
 	bool run_as_root;
 	bool exact_entry;
 	enum { MODE_TRACE, MODE_LIST, MODE_EXPLAIN } mode;
+	bool names_only; /* --names */
 	const char *debug_dirs[MAX_DEBUG_DIRS + 1]; /* NULL-terminated */
 	int ndebug_dirs;
 	uint64_t count;		/* stop after this many events; 0: no limit */
@@ -140,6 +141,7 @@ static const char usage_text[] =
 	"                          first instruction, and across exec\n"
 	"  -l, --list              list the functions of BINARY (or -p PID) matching [GLOB]\n"
 	"                          with their signatures; -v adds argument locations\n"
+	"      --names             like -l, but only the names, one a line (for scripts)\n"
 	"      --explain           say how BINARY FUNC resolves: table, address, offset,\n"
 	"                          debug file, source line, where each argument is read\n"
 	"      --debuginfo DIR     look for separate debug files in DIR first (repeatable)\n"
@@ -243,6 +245,7 @@ enum {
 	OPT_FORMAT,
 	OPT_STATS,
 	OPT_STATS_JSON,
+	OPT_NAMES,
 };
 
 /* With -p/-c BINARY is optional: the first word is BINARY when it is a path or a library
@@ -291,6 +294,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ "list", no_argument, NULL, 'l' },
 		{ "explain", no_argument, NULL, OPT_EXPLAIN },
+		{ "names", no_argument, NULL, OPT_NAMES },
 		{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO },
 		{ "exact-entry", no_argument, NULL, OPT_EXACT_ENTRY },
 		{ "run-as-root", no_argument, NULL, OPT_RUN_AS_ROOT },
@@ -328,6 +332,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_EXPLAIN:
 			o->mode = MODE_EXPLAIN;
+			break;
+		case OPT_NAMES:
+			o->mode = MODE_LIST;
+			o->names_only = true;
 			break;
 		case OPT_EXACT_ENTRY:
 			o->exact_entry = true;
@@ -926,7 +934,9 @@ int main(int argc, char **argv)
 	if (s.opts.mode == MODE_LIST)
 		return list_functions(s.opts.binary, s.opts.npids ? s.opts.pids[0] : 0,
 				      s.opts.nprobes ? s.opts.probes[0] : NULL, s.opts.debug_dirs,
-				      upt_verbose)
+				      s.opts.names_only ? LIST_NAMES
+				      : upt_verbose	? LIST_LOCATIONS
+							: LIST_SIGNATURES)
 			       ? EXIT_USAGE
 			       : 0;
 	if (s.opts.mode == MODE_EXPLAIN)
