@@ -160,6 +160,7 @@ unit: $(UNIT_BINS) $(FIXTURES)
 e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS)
 	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace TARGETS=$(CURDIR)/$(OUTPUT)/e2e bash tests/e2e/run.sh
 	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace bash tests/e2e/ktrace.sh
+	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace bash tests/e2e/recipes.sh
 
 test-plain: unit e2e
 
@@ -180,7 +181,8 @@ uninstall:
 
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libmsgpack-dev libcmocka-dev pkg-config jq binutils bpftrace libcapstone-dev xz-utils \
-	util-linux libclang-rt-14-dev
+	util-linux libclang-rt-14-dev \
+	bsdutils sqlite3 openssl iproute2
 
 deps:
 	apt-get update -qq
