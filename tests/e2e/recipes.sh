@@ -11,6 +11,7 @@ set -u
 # The recipes' jq programs, as recipes.md prints them.
 JQ_CALLS='group_by(.function) | map({function: .[0].function, calls: length})'
 JQ_CALLS_STREAM='reduce inputs as $e ({}; .[$e.function] += 1)'
+JQ_PID='select(.pid == $pid) | {pid, tag: .args.tag, counter: .args.buf[].body.counter}'
 JQ_BODIES='.args.buf[].body.message'
 JQ_BASH='select(.function == "readline") | "\(.pid) \(.comm) \(.retval)"'
 JQ_TLS='select(.function == "SSL_write" and .args.num > 0) | .args.buf'
@@ -100,10 +101,10 @@ test_jq_filter_by_pid() {
 	p2=$!
 	wait $p1 $p2
 	wait_uptrace
-	same "pid $p1" $'first 0\nfirst 1' \
-		"$(jq -r --argjson pid "$p1" 'select(.pid == $pid) | "\(.args.tag) \(.args.buf[].body.counter)"' out)"
-	same "pid $p2" $'second 0\nsecond 1\nsecond 2' \
-		"$(jq -r --argjson pid "$p2" 'select(.pid == $pid) | "\(.args.tag) \(.args.buf[].body.counter)"' out)"
+	same "pid $p1" "$(printf '{"pid":%s,"tag":"first","counter":%s}\n' "$p1" 0 "$p1" 1)" \
+		"$(jq -c --argjson pid "$p1" "$JQ_PID" out)"
+	same "pid $p2" "$(printf '{"pid":%s,"tag":"second","counter":%s}\n' "$p2" 0 "$p2" 1 "$p2" 2)" \
+		"$(jq -c --argjson pid "$p2" "$JQ_PID" out)"
 }
 
 test_jq_message_bodies() {
@@ -155,6 +156,19 @@ test_fluent_bit_stdin() {
 	wait_pipe
 	same "records through fluent-bit" "$(printf 'app.log hello %d\n' 0 1 2)" \
 		"$(jq -r '"\(.args.tag) \(.args.buf[].body.message)"' piped)"
+}
+
+# The same with uptrace's parser: Fluent Bit's timestamp is the event's own time.
+test_fluent_bit_stdin_parser() {
+	need fluent-bit "not packaged in Debian 12; see https://docs.fluentbit.io"
+	pipe_uptrace "fluent-bit -q -R $ROOT/examples/uptrace-parsers.conf -i stdin -p parser=uptrace -o stdout -p format=json_lines -p json_date_format=iso8601" \
+		-n 3 "$FLB" flb_input_log_append
+	"$FLB" -n 3 --tag app.log >/dev/null
+	wait_pipe
+	same "records through fluent-bit" "$(printf 'app.log hello %d\n' 0 1 2)" \
+		"$(jq -r '"\(.args.tag) \(.args.buf[].body.message)"' piped)"
+	# iso8601 dates have microseconds: uptrace's time cut to them
+	same "timestamps" "$(jq -r '.time[:26] + "Z"' piped)" "$(jq -r .date piped)"
 }
 
 test_fluent_bit_forward() {
@@ -219,7 +233,7 @@ tls_server() {
 	fail "openssl s_server did not start: $(cat srv.err)"
 }
 
-TLS_CLIENT='openssl s_client -quiet -connect 127.0.0.1'
+TLS_CLIENT='openssl s_client -quiet -no_ign_eof -connect 127.0.0.1'
 
 test_tls_plaintext() {
 	need openssl
