@@ -206,6 +206,8 @@ test_bash_command_log() {
 	pid=$(jq -r 'select(.function == "readline") | .pid' out | sort -u)
 	same "command log" "$(printf "$pid bash %s\n" 'echo one' 'true two' exit)" \
 		"$(jq -r "$JQ_BASH" out)"
+	eq "--explain signature" "char *readline(const char *prompt)" \
+		"$("$UPTRACE" --explain /bin/bash readline | sed -n 's/^  signature: *//p')"
 	# the same with the return value typed by hand
 	printf 'echo three\nexit\n' |
 		run_uptrace --follow -c "script -qfc 'bash --norc --noprofile -i' /dev/null" \
@@ -259,6 +261,8 @@ test_tls_every_process() {
 		fail "--explain libssl SSL_write: $(cat explain.out)"
 	grep -q 'arguments: the built-in prototype' explain.out ||
 		fail "no built-in prototype: $(cat explain.out)"
+	eq "--explain signature" "int SSL_write(SSL *ssl, const void *buf, int num)" \
+		"$(sed -n 's/^  signature: *//p' explain.out)"
 	tls_server
 	start_uptrace libssl SSL_write
 	(echo "hello again"; sleep 1) | $TLS_CLIENT:$PORT >/dev/null 2>&1 &
