@@ -224,7 +224,7 @@ tls_server() {
 	PORT=$((20000 + RANDOM % 20000))
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 1 \
 		-subj /CN=localhost 2>/dev/null
-	(echo "pong from server"; sleep 3) |
+	(echo "pong from server"; sleep 5) |
 		timeout 20 openssl s_server -naccept 1 -accept 127.0.0.1:$PORT -cert cert.pem \
 			-key key.pem >srv.out 2>srv.err &
 	SRV=$!
@@ -240,7 +240,7 @@ TLS_CLIENT='openssl s_client -quiet -no_ign_eof -connect 127.0.0.1'
 test_tls_plaintext() {
 	need openssl
 	tls_server
-	(echo "hello over tls"; sleep 1) |
+	(echo "hello over tls"; sleep 2) |
 		run_uptrace -t tcp -c "$TLS_CLIENT:$PORT" \
 			libssl:SSL_write 'libssl:SSL_read%return($retval:s32)'
 	wait $SRV || true
@@ -265,7 +265,7 @@ test_tls_every_process() {
 		"$(sed -n 's/^  signature: *//p' explain.out)"
 	tls_server
 	start_uptrace libssl SSL_write
-	(echo "hello again"; sleep 1) | $TLS_CLIENT:$PORT >/dev/null 2>&1 &
+	(echo "hello again"; sleep 2) | $TLS_CLIENT:$PORT >/dev/null 2>&1 &
 	client=$!
 	wait $client || true
 	wait $SRV || true
