@@ -181,7 +181,7 @@ unit: $(UNIT_BINS) $(FIXTURES)
 	done
 
 # every suite runs, and the target fails at the end if one of them failed
-E2E_SUITES := run ktrace stats install
+E2E_SUITES := run ktrace stats install recipes
 e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS) $(TOOLS)
 	$(Q)status=0; for s in $(E2E_SUITES); do \
 		echo "e2e suite $$s:"; \
@@ -236,7 +236,7 @@ dist-version:
 
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libmsgpack-dev libcmocka-dev pkg-config jq binutils bpftrace libcapstone-dev xz-utils \
-	util-linux libclang-rt-14-dev groff-base man-db dpkg-dev
+	util-linux libclang-rt-14-dev groff-base man-db dpkg-dev bsdutils sqlite3 openssl iproute2
 
 deps:
 	apt-get update -qq

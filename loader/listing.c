@@ -129,11 +129,14 @@ static const char *bind_name(uint8_t bind)
 static void explain_dwarf(struct target_obj *o, const struct sym_func *fn)
 {
 	struct sym_fn_info info = {};
+	const char *decl;
 
 	if (!o->dw) {
+		decl = proto_builtin(fn->name);
 		printf("  debug info:  none (arguments: %s)\n",
-		       proto_builtin(fn->name) ? "the built-in prototype"
-					       : "arg0..arg5, by the ABI");
+		       decl ? "the built-in prototype" : "arg0..arg5, by the ABI");
+		if (decl)
+			printf("  signature:   %s\n", decl);
 		return;
 	}
 	printf("  debug info:  %s\n", sym_dwarf__file(o->dw));
