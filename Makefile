@@ -151,15 +151,22 @@ $(OUTPUT)/tests/%: $(OUTPUT)/tests/unit/%.o $(OUTPUT)/libuptrace.a | $(OUTPUT)/t
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS) -lcmocka -o $@
 
+# The Forward protocol receiver the --forward tests send to.
+$(OUTPUT)/tests/fwd-recv: tests/forward/fwd-recv.c | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ -lmsgpackc -lm
+
 .PHONY: unit e2e test test-plain test-san
 unit: $(UNIT_BINS) $(FIXTURES)
 	$(Q)set -e; for t in $(UNIT_BINS); do \
 		UPTRACE_FIXTURES=$(OUTPUT)/fixtures UPTRACE_VECTORS=$(CURDIR)/../shared/vectors $$t; \
 	done
 
-e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS)
+e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS) $(OUTPUT)/tests/fwd-recv
 	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace TARGETS=$(CURDIR)/$(OUTPUT)/e2e bash tests/e2e/run.sh
 	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace bash tests/e2e/ktrace.sh
+	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace FWD_RECV=$(CURDIR)/$(OUTPUT)/tests/fwd-recv \
+		bash tests/e2e/forward.sh
 
 test-plain: unit e2e
 
