@@ -156,14 +156,22 @@ $(OUTPUT)/tests/fwd-recv: tests/forward/fwd-recv.c | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ -lmsgpackc -lm
 
+# helpers of the e2e tests
+$(OUTPUT)/tools/%: tests/tools/%.c $(OUTPUT)/libuptrace.a
+	$(Q)mkdir -p $(@D)
+	$(call msg,TOOL,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+TOOLS := $(patsubst tests/tools/%.c,$(OUTPUT)/tools/%,$(wildcard tests/tools/*.c))
+
 .PHONY: unit e2e test test-plain test-san
 unit: $(UNIT_BINS) $(FIXTURES)
 	$(Q)set -e; for t in $(UNIT_BINS); do \
 		UPTRACE_FIXTURES=$(OUTPUT)/fixtures UPTRACE_VECTORS=$(CURDIR)/../shared/vectors $$t; \
 	done
 
-e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS) $(OUTPUT)/tests/fwd-recv
-	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace TARGETS=$(CURDIR)/$(OUTPUT)/e2e bash tests/e2e/run.sh
+e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS) $(TOOLS) $(OUTPUT)/tests/fwd-recv
+	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace TARGETS=$(CURDIR)/$(OUTPUT)/e2e TOOLS=$(CURDIR)/$(OUTPUT)/tools \
+		bash tests/e2e/run.sh
 	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace bash tests/e2e/ktrace.sh
 	$(Q)UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace FWD_RECV=$(CURDIR)/$(OUTPUT)/tests/fwd-recv \
 		bash tests/e2e/forward.sh

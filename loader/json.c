@@ -369,6 +369,20 @@ static void civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+/* The inverse: days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
 static char *put_dec(char *o, unsigned v, int width)
 {
 	int i;
@@ -426,4 +440,46 @@ void ob_json_time(struct obuf *ob, int64_t sec, uint32_t nsec)
 	*o++ = 'Z';
 	*o++ = '"';
 	ob->len = (size_t)(o - ob->buf);
+}
+
+/* Read N digits at s as a number; false if one is not a digit. */
+static bool get_dec(const char *s, int n, unsigned *v)
+{
+	*v = 0;
+	while (n--) {
+		if (*s < '0' || *s > '9')
+			return false;
+		*v = *v * 10 + (unsigned)(*s++ - '0');
+	}
+	return true;
+}
+
+int json_parse_time(const char *s, size_t n, int64_t *sec, uint32_t *nsec)
+{
+	unsigned y, mon, day, h, min, sc, frac = 0;
+	size_t i, digits = 0;
+
+	if (n < 20 || s[n - 1] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':')
+		return -EINVAL;
+	if (!get_dec(s, 4, &y) || !get_dec(s + 5, 2, &mon) || !get_dec(s + 8, 2, &day) ||
+	    !get_dec(s + 11, 2, &h) || !get_dec(s + 14, 2, &min) || !get_dec(s + 17, 2, &sc))
+		return -EINVAL;
+	if (mon < 1 || mon > 12 || day < 1 || day > 31 || h > 23 || min > 59 || sc > 60)
+		return -EINVAL;
+	if (n > 20) {
+		/* ".d" up to nanoseconds: ".5Z" is 500000000 ns */
+		if (s[19] != '.' || n - 21 < 1 || n - 21 > 9)
+			return -EINVAL;
+		for (i = 20; i < n - 1; i++, digits++) {
+			if (s[i] < '0' || s[i] > '9')
+				return -EINVAL;
+			frac = frac * 10 + (unsigned)(s[i] - '0');
+		}
+		while (digits++ < 9)
+			frac *= 10;
+	}
+	*sec = days_from_civil(y, mon, day) * 86400 + h * 3600 + min * 60 + sc;
+	*nsec = frac;
+	return 0;
 }

@@ -61,6 +61,11 @@ void ob_json_hex(struct obuf *ob, uint64_t v);
 void ob_json_base64(struct obuf *ob, const void *p, size_t n);
 /* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" inside quotes; sec may be negative (before 1970). */
 void ob_json_time(struct obuf *ob, int64_t sec, uint32_t nsec);
+/*
+ * The inverse for the times we write: "YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z" (n bytes, no quotes)
+ * to Unix seconds and nanoseconds.  0 or -EINVAL.
+ */
+int json_parse_time(const char *s, size_t n, int64_t *sec, uint32_t *nsec);
 
 /* True when the n bytes are valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool utf8_valid(const void *s, size_t n);

@@ -30,6 +30,7 @@
 
 #include "command.h"
 #include "json.h"
+#include "jsonmp.h"
 #include "ktrace.h"
 #include "listing.h"
 #include "output.h"
@@ -69,6 +70,8 @@ struct options {
 	uint32_t poll_ms;	/* longest idle wait; a wakeup still delivers at once */
 	uint32_t traces;	/* -t: UPT_TRACE_BIT()s */
 	bool trace_all;		/* --all: kernel traces of every process */
+	enum { FORMAT_JSON, FORMAT_MSGPACK } format;
+	bool quiet;		/* -q: no banner, no colour, a summary only if something was lost */
 };
 
 struct session {
@@ -80,7 +83,9 @@ struct session {
 	struct tracer *tracer;
 	struct reorder *reorder;
 	struct render_ctx rctx;
-	struct obuf ob;
+	struct obuf ob; /* rendered events: JSON lines */
+	struct obuf mp; /* --format msgpack: the same events encoded for writing */
+	uint64_t unencodable; /* events jsonmp refused (a renderer bug: counted, reported) */
 	int out_fd;
 	uint64_t events;
 	uint64_t drops_seen;
@@ -143,12 +148,15 @@ static const char usage_text[] =
 	"  -n, --count N           stop after N events\n"
 	"  -d, --duration SECONDS  stop after SECONDS (fractions allowed)\n"
 	"  -o, --output FILE       write events to FILE instead of stdout\n"
+	"      --format FORMAT     json (NDJSON, the default) or msgpack (the same events as\n"
+	"                          a msgpack stream, one map per event)\n"
 	"      --max-bytes N       capture at most N bytes per argument (default %u, max %u)\n"
 	"      --ringbuf-size N    ring buffer bytes, a power of two (default %u)\n"
 	"      --wake-ms MS        longest an event waits in the ring buffer (default 10;\n"
 	"                          0 wakes uptrace for every event, costing the target more)\n"
 	"      --poll-ms MS        longest idle wait between looks at the ring buffer\n"
 	"                          (default 1000); events still come out when they arrive\n"
+	"  -q, --quiet             no banner, no colour; the summary only when events were lost\n"
 	"  -v, --verbose           say what is resolved and attached (twice: libbpf debug)\n"
 	"  -V, --version           print the version\n"
 	"  -h, --help              this help\n"
@@ -159,6 +167,8 @@ static const char usage_text[] =
 	"FUNC%%return gives {\"event_type\":\"uretprobe\",...,\"retval\":...,\"duration_ns\":N,\"call_id\":N}.\n"
 	"A capture cut at --max-bytes is {\"value\":...,\"truncated\":true,\"length\":N}; lost events\n"
 	"are reported as {\"event_type\":\"lost\",\"count\":N}; a summary goes to stderr at exit.\n"
+	"When stderr is a terminal, a banner says what is attached, and messages have colour\n"
+	"(NO_COLOR=1 turns it off); stdout never carries either.\n"
 	"\n"
 	"Examples:\n"
 	"  uptrace /opt/fluent-bit/bin/fluent-bit flb_input_log_append | jq .\n"
@@ -216,6 +226,7 @@ enum {
 	OPT_EXACT_ENTRY,
 	OPT_ALL,
 	OPT_POLL,
+	OPT_FORMAT,
 };
 
 /* With -p/-c BINARY is optional: the first word is BINARY when it is a path or a library
@@ -276,6 +287,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "trace", required_argument, NULL, 't' },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "poll-ms", required_argument, NULL, OPT_POLL },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -289,7 +302,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->wake_ms = 10;
 	o->poll_ms = 1000;
 	/* options may follow the probes (uptrace -p PID FUNC -n 5); probes never start with '-' */
-	while ((c = getopt_long(argc, argv, "p:c:n:d:o:lt:vVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:c:n:d:o:lt:qvVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			o->mode = MODE_LIST;
@@ -367,6 +380,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (parse_u64("--poll-ms", optarg, 1, 3600000, &v))
 				return -EINVAL;
 			o->poll_ms = v;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "json")) {
+				o->format = FORMAT_JSON;
+			} else if (!strcmp(optarg, "msgpack")) {
+				o->format = FORMAT_MSGPACK;
+			} else {
+				upt_err("--format: '%s' is not json or msgpack", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'q':
+			o->quiet = true;
 			break;
 		case 'v':
 			upt_verbose++;
@@ -451,14 +477,36 @@ static void sym_print(const char *fmt, va_list ap)
 	upt_err("%s", out);
 }
 
+/*
+ * --format msgpack: the rendered lines in s->ob as one msgpack map each, in s->mp.  The
+ * renderer always writes valid JSON; an event jsonmp refuses anyway is counted and said
+ * in the summary, never dropped silently.
+ */
+static void encode_msgpack(struct session *s)
+{
+	const char *p = s->ob.buf, *end = p + s->ob.len, *nl;
+
+	ob_reset(&s->mp);
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', end - p) ?: end;
+		if (jsonmp_event(p, nl - p, &s->mp, NULL))
+			s->unencodable++;
+	}
+}
+
 /* Write out what is buffered; a closed reader ends the session. */
 static void flush_output(struct session *s)
 {
+	const struct obuf *ob = &s->ob;
 	size_t off = 0;
 	ssize_t w;
 
-	while (off < s->ob.len && !s->out_closed) {
-		w = write(s->out_fd, s->ob.buf + off, s->ob.len - off);
+	if (s->opts.format == FORMAT_MSGPACK && s->ob.len) {
+		encode_msgpack(s);
+		ob = &s->mp;
+	}
+	while (off < ob->len && !s->out_closed) {
+		w = write(s->out_fd, ob->buf + off, ob->len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
@@ -616,6 +664,34 @@ static int event_loop(struct session *s)
 	return 0;
 }
 
+/* For a person at a terminal: what is attached where, how long it took, how to stop. */
+static void banner(struct session *s, uint64_t ms)
+{
+	uint32_t n, i, uprobes = 0, traces = __builtin_popcount(s->opts.traces);
+	struct probe **probes = tracer__probes(s->tracer, &n);
+	char what[160] = "", where[64];
+	const char *target = where;
+
+	for (i = 0; i < n; i++)
+		uprobes += !probes[i]->silent && !(probes[i]->spec.flags & KTRACE_SPEC_FLAG);
+	if (uprobes)
+		snprintf(what, sizeof(what), "%u probe%s", uprobes, uprobes == 1 ? "" : "s");
+	if (traces)
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%u kernel trace%s",
+			 uprobes ? " and " : "", traces, traces == 1 ? "" : "s");
+	if (s->opts.command)
+		target = s->cmd.exe;
+	else if (s->opts.npids)
+		snprintf(where, sizeof(where), "pid %d%s", (int)s->opts.pids[0],
+			 s->opts.npids > 1 ? " and others" : "");
+	else if (s->opts.binary)
+		target = s->opts.binary;
+	else
+		target = "every process";
+	upt_note("attached %s to %s (%llu ms); %sCtrl-C%s to stop", what, target,
+		 (unsigned long long)ms, upt_sgr("1"), upt_sgr(NULL));
+}
+
 static void print_summary(struct session *s)
 {
 	uint64_t ev = 0, lost = 0, tr = 0, fa = 0;
@@ -630,12 +706,18 @@ static void print_summary(struct session *s)
 		tr += probes[i]->truncated;
 		fa += probes[i]->faults;
 	}
-	fprintf(stderr, "uptrace: %llu events, %llu lost, %llu truncated, %llu read faults",
-		(unsigned long long)ev, (unsigned long long)lost, (unsigned long long)tr,
-		(unsigned long long)fa);
+	/* -q: nothing to say unless something was lost */
+	if (s->opts.quiet && !lost && !s->rctx.bad_records && !s->unencodable)
+		return;
+	fprintf(stderr, "uptrace: %llu events, %s%llu lost%s, %llu truncated, %llu read faults",
+		(unsigned long long)ev, lost ? upt_sgr("1;33") : "", (unsigned long long)lost,
+		lost ? upt_sgr(NULL) : "", (unsigned long long)tr, (unsigned long long)fa);
 	if (s->rctx.bad_records)
 		fprintf(stderr, ", %llu malformed records",
 			(unsigned long long)s->rctx.bad_records);
+	if (s->unencodable)
+		fprintf(stderr, ", %llu not encodable as msgpack (dropped)",
+			(unsigned long long)s->unencodable);
 	/* a record that came more than the reorder window late went out as it came */
 	if (reorder__late(s->reorder))
 		fprintf(stderr, ", %llu out of time order",
@@ -780,12 +862,15 @@ int main(int argc, char **argv)
 	struct session s = { .out_fd = STDOUT_FILENO, .cmd_status = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	int err, status = 0, i;
+	uint64_t t0;
 
 	for (i = 0; i < MAX_PIDS; i++)
 		s.pidfds[i] = -1;
 	s.cmd.pidfd = s.cmd.go_fd = -1;
+	upt_term_init(true);
 	if (parse_args(argc, argv, &s.opts))
 		return EXIT_USAGE;
+	upt_term_init(s.opts.quiet);
 	sym_set_print(sym_print);
 	/* debug info comes from this machine; a debuginfod download is not ours to start */
 	unsetenv("DEBUGINFOD_URLS");
@@ -801,11 +886,13 @@ int main(int argc, char **argv)
 			       ? EXIT_USAGE
 			       : 0;
 	ob_init(&s.ob);
+	ob_init(&s.mp);
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	t0 = now_ms();
 	err = setup(&s);
 	if (err) {
 		command__abort(&s.cmd);
@@ -813,6 +900,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	upt_info("tracing %u probe(s) and trace(s); Ctrl-C to stop", s.rctx.nprobes);
+	banner(&s, now_ms() - t0);
 	if (s.opts.command && command__release(&s.cmd)) {
 		upt_err("cannot start %s", s.cmd.exe);
 		command__abort(&s.cmd);
@@ -833,8 +921,9 @@ int main(int argc, char **argv)
 		if (s.cmd_status < 0) /* stopped before CMD ended (signal, count): CMD goes on */
 			upt_info("%s still runs as pid %d", s.cmd.exe, (int)s.cmd.pid);
 		else {
-			fprintf(stderr, "uptrace: %s exited with status %d\n", s.cmd.exe,
-				s.cmd_status);
+			if (!s.opts.quiet)
+				fprintf(stderr, "uptrace: %s exited with status %d\n", s.cmd.exe,
+					s.cmd_status);
 			if (!status)
 				status = s.cmd_status;
 		}
@@ -849,5 +938,6 @@ cleanup:
 	if (s.out_fd != STDOUT_FILENO && s.out_fd >= 0)
 		close(s.out_fd);
 	ob_free(&s.ob);
+	ob_free(&s.mp);
 	return status;
 }

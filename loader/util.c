@@ -4,11 +4,38 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
 FILE *upt_errf;
 int upt_verbose;
+bool upt_tty;
+bool upt_colour;
+
+void upt_term_init(bool quiet)
+{
+	const char *term = getenv("TERM"), *no_colour = getenv("NO_COLOR");
+
+	upt_tty = !quiet && isatty(STDERR_FILENO);
+	/* https://no-color.org: set and not empty means no colour */
+	upt_colour = upt_tty && !(no_colour && *no_colour) && term && strcmp(term, "dumb");
+}
+
+const char *upt_sgr(const char *code)
+{
+	static char buf[4][16];
+	static unsigned next;
+	char *b;
+
+	if (!upt_colour)
+		return "";
+	b = buf[next++ % 4];
+	snprintf(b, sizeof(buf[0]), "\033[%sm", code ?: "0");
+	return b;
+}
 
 static FILE *errf(void)
 {
@@ -19,7 +46,11 @@ void upt_verr(const char *fmt, va_list ap)
 {
 	FILE *f = errf();
 
-	fputs("uptrace: ", f);
+	/* only stderr itself is coloured: a memstream of the unit tests never is */
+	if (upt_colour && f == stderr)
+		fputs("\033[1;31muptrace:\033[0m ", f);
+	else
+		fputs("uptrace: ", f);
 	vfprintf(f, fmt, ap);
 	fputc('\n', f);
 }
@@ -42,4 +73,18 @@ void upt_info(const char *fmt, ...)
 	va_start(ap, fmt);
 	upt_verr(fmt, ap);
 	va_end(ap);
+}
+
+void upt_note(const char *fmt, ...)
+{
+	FILE *f = errf();
+	va_list ap;
+
+	if (!upt_tty)
+		return;
+	fprintf(f, "%suptrace:%s ", upt_sgr("1"), upt_sgr(NULL));
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
 }

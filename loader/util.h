@@ -3,23 +3,34 @@
  * util.h - small things every loader module uses: the one diagnostics printer.
  *
  * Diagnostics go to upt_errf (stderr; tests point it at a memstream).  stdout carries
- * events only.
+ * events only.  Colour and the progress lines of upt_note() are for a person at a terminal:
+ * only when stderr is one, never with -q, no colour with NO_COLOR or TERM=dumb.
  */
 #ifndef UPTRACE_UTIL_H
 #define UPTRACE_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 extern FILE *upt_errf;
 extern int upt_verbose;
+extern bool upt_tty;	/* stderr is a terminal and -q was not given */
+extern bool upt_colour; /* ... and colour is welcome */
+
+/* Decide upt_tty and upt_colour from stderr, -q and the environment. */
+void upt_term_init(bool quiet);
+/* Colour escape `code` (e.g. "1;31") or the reset, when colour is on; "" otherwise. */
+const char *upt_sgr(const char *code);
 
 /* "uptrace: " + message + "\n" on upt_errf. */
 void upt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same, only with -v. */
 void upt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void upt_verr(const char *fmt, va_list ap);
+/* Progress for people ("attached ..."): "uptrace: " + message, only when upt_tty. */
+void upt_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* UPTRACE_UTIL_H */

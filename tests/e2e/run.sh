@@ -594,6 +594,64 @@ test_output_file() {
 	eq "file events" 2 "$(wc -l <events.ndjson)"
 }
 
+# --format msgpack: the same events, value for value, as a msgpack stream.  Two uptraces
+# trace the same calls at once, one writing JSON, one msgpack; decoded back with mpcat (our
+# msgpack -> JSON renderer) the streams are equal but for each event's own time.
+test_format_msgpack_is_the_json_stream() {
+	local json_pid
+	"$UPTRACE" -v -n 4 -o events.ndjson "$FLB" 'flb_input_log_append' 'flb_input_log_append%return' \
+		2>json.err &
+	json_pid=$!
+	start_uptrace -n 4 --format msgpack -o events.mp "$FLB" 'flb_input_log_append' \
+		'flb_input_log_append%return'
+	until grep -q 'tracing .* probe' json.err; do sleep 0.05; done
+	"$FLB" -n 2 --metadata >/dev/null
+	wait_uptrace
+	wait $json_pid
+	eq "stdout" 0 "$(wc -c <out)"
+	"$TOOLS/mpcat" <events.mp >decoded.ndjson || fail "events.mp is not a msgpack stream"
+	eq "events" 4 "$(wc -l <decoded.ndjson)"
+	eq "event types" "uprobe uretprobe uprobe uretprobe" "$(jq -r .event_type decoded.ndjson | xargs)"
+	jq -c 'del(.time)' events.ndjson >want.ndjson
+	jq -c 'del(.time)' decoded.ndjson >got.ndjson
+	cmp -s want.ndjson got.ndjson || fail "msgpack differs from JSON: $(diff want.ndjson got.ndjson | head -5)"
+	eq "times are RFC 3339 strings" true \
+		"$(jq -r '.time | test("^20[0-9-]{8}T[0-9:]{8}\\.[0-9]{9}Z$")' decoded.ndjson | sort -u)"
+	# map and str headers as msgpack-c writes them: the first event is a fixmap, "time" a fixstr
+	eq "first bytes" "88a474696d65" "$(head -c 6 events.mp | od -An -tx1 | tr -d ' \n')"
+	expect_usage_error "--format: 'xml' is not json or msgpack" --format xml "$FLB" flb_input_log_append
+}
+
+# For a person at a terminal: a banner and colour on stderr; never on stdout, never when
+# stderr is not a terminal, never with -q.  `script` gives uptrace a terminal.
+test_banner_and_colour_only_on_a_terminal() {
+	local cmd="$UPTRACE -c '$FLB -n 2' flb_input_log_append >events.ndjson"
+	TERM=xterm script -qec "$cmd" /dev/null >tty.txt
+	grep -q $'^\e\[1muptrace:\e\[0m attached 1 probe to '"$FLB"' ([0-9]* ms); \e\[1mCtrl-C\e\[0m to stop\r$' tty.txt ||
+		fail "no banner: $(cat -v tty.txt)"
+	eq "events" 2 "$(grep -c '"event_type":"uprobe"' events.ndjson)"
+	grep -q 'attached\|\e' events.ndjson && fail "banner or colour on stdout"
+	# errors in red at a terminal
+	TERM=xterm script -qec "$UPTRACE $FLB nosuchfunction" /dev/null >tty.txt
+	grep -q $'^\e\[1;31muptrace:\e\[0m no function .nosuchfunction.' tty.txt ||
+		fail "error not coloured: $(cat -v tty.txt)"
+	# NO_COLOR: the banner stays, the colour goes
+	NO_COLOR=1 TERM=xterm script -qec "$cmd" /dev/null >tty.txt
+	grep -q "^uptrace: attached 1 probe to $FLB ([0-9]* ms); Ctrl-C to stop"$'\r$' tty.txt ||
+		fail "NO_COLOR banner: $(cat -v tty.txt)"
+	grep -q $'\e' tty.txt && fail "colour despite NO_COLOR: $(cat -v tty.txt)"
+	# -q: nothing at all when nothing was lost
+	TERM=xterm script -qec "$UPTRACE -q -c '$FLB -n 2' flb_input_log_append >events.ndjson" \
+		/dev/null >tty.txt
+	eq "-q at a terminal" "" "$(cat tty.txt)"
+	eq "-q events" 2 "$(grep -c '"event_type":"uprobe"' events.ndjson)"
+	# not a terminal: no banner, no escape
+	"$UPTRACE" -c "$FLB -n 2" flb_input_log_append >events.ndjson 2>err
+	grep -q 'attached\|Ctrl-C' err && fail "banner without a terminal: $(cat err)"
+	grep -q $'\e' err && fail "colour without a terminal"
+	eq "summary" "uptrace: 2 events, 0 lost, 0 truncated, 0 read faults" "$(head -1 err)"
+}
+
 # --- loss is counted, never silent ------------------------------------------------------------
 
 test_lost_events_are_counted() {
