@@ -32,10 +32,14 @@
  * written on the current connection are a prefix of it (up to `last_written`).
  *
  * Memory is bounded by buffer_bytes, counting every byte of open, queued and unacked
- * batches; an event that does not fit is dropped and counted, never silently.  Only the
+ * batches: a batch's header (1 + the tag as a msgpack string + 5), its options (64 while it
+ * is open, their real 42 once sealed), and each entry, 11 bytes + its record.  An event is
+ * accepted when everything held after it still fits; otherwise it is dropped and counted,
+ * never silently.  Only the
  * sender thread frees batches (on their ack), and a sealed batch is never written to again,
  * so the thread reads its bytes without the lock.
  */
+#include <assert.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -223,6 +227,12 @@ static void free_batch(struct batch *b)
 	free(b);
 }
 
+/* [TAG, [ (array32) */
+static size_t batch_header_len(size_t tlen)
+{
+	return 1 + (tlen < 32 ? 1 : tlen < 256 ? 2 : 3) + tlen + 5;
+}
+
 static struct batch *open_batch(struct forward *f, const char *tag, size_t tlen)
 {
 	static const uint8_t arr32[5] = { 0xdd };
@@ -241,6 +251,7 @@ static struct batch *open_batch(struct forward *f, const char *tag, size_t tlen)
 		free_batch(b);
 		return NULL;
 	}
+	assert(b->wire.len == batch_header_len(tlen));
 	b->opened_ns = mono_ns();
 	f->held += b->wire.len + FWD_OPTS_BYTES;
 	return b;
@@ -339,7 +350,9 @@ int forward__push(struct forward *f, const char *tag, int64_t sec, uint32_t nsec
 			break;
 		}
 	}
-	if (f->held + need + (b ? 0 : 64 + tlen + FWD_OPTS_BYTES) > f->opts.buffer_bytes) {
+	/* accepted when every byte held after it, a new batch's header included, fits */
+	if (f->held + need + (b ? 0 : batch_header_len(tlen) + FWD_OPTS_BYTES) >
+	    f->opts.buffer_bytes) {
 		f->st.dropped++;
 		err = -ENOBUFS;
 		goto out;

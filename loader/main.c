@@ -791,10 +791,11 @@ static void print_forward_summary(struct session *s, int close_err)
 	forward__stats(s->fwd, &st);
 	if (s->opts.quiet && !st.dropped && !st.unacked)
 		return;
-	fprintf(stderr, "uptrace: forward to %s: %llu events in %llu batches, %llu acked, "
+	fprintf(stderr, "uptrace: forward to %s: %llu events in %llu batch%s, %llu acked, "
 			"%llu resent, %s%llu dropped%s (buffer full), %s%llu unacked%s",
 		s->opts.fwd_addr.text, (unsigned long long)st.events,
-		(unsigned long long)st.batches, (unsigned long long)st.acked,
+		(unsigned long long)st.batches, st.batches == 1 ? "" : "es",
+		(unsigned long long)st.acked,
 		(unsigned long long)st.resent, st.dropped ? upt_sgr("1;33") : "",
 		(unsigned long long)st.dropped, st.dropped ? upt_sgr(NULL) : "",
 		st.unacked ? upt_sgr("1;33") : "", (unsigned long long)st.unacked,
