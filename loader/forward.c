@@ -108,8 +108,9 @@ struct forward {
 	uint64_t connect_start_ns;
 	uint64_t next_try_ns;
 	uint32_t backoff_ms;
-	bool said_down;		/* a "not reachable"/"lost" line was printed */
+	bool outage;		/* a "not reachable"/"lost" line was printed, no ack since */
 	bool ever_up;
+	uint64_t resending;	/* events sent before and unacked when this connection came */
 	struct batch *cur;	/* being written on this connection, cur_off bytes done */
 	size_t cur_off;
 	msgpack_unpacker unp;
@@ -412,13 +413,18 @@ static void conn_close(struct forward *f)
 	msgpack_unpacker_init(&f->unp, 4096);
 }
 
+/*
+ * The connection failed or broke: try again later.  One line when an outage starts; it
+ * ends with the first ack after a reconnect (a receiver that accepts and then drops every
+ * connection is still an outage, backing off, said once).
+ */
 static void backoff(struct forward *f, const char *why)
 {
-	if (!f->said_down) {
+	if (!f->outage) {
 		fwd_say(f->ever_up ? "forward: connection to %s lost (%s); buffering and retrying"
 				   : "forward: %s is not reachable yet (%s); buffering and retrying",
 			f->opts.addr.text, why);
-		f->said_down = true;
+		f->outage = true;
 	}
 	conn_close(f);
 	if (f->ai_list)
@@ -429,29 +435,40 @@ static void backoff(struct forward *f, const char *why)
 							       : f->backoff_ms * 2;
 }
 
+/* An outage is over: the receiver took a batch (or there is nothing to give it). */
+static void outage_over(struct forward *f)
+{
+	if (!f->outage)
+		return;
+	if (f->resending)
+		fwd_say("forward: connected to %s; resending %llu unacknowledged events",
+			f->opts.addr.text, (unsigned long long)f->resending);
+	else
+		fwd_say("forward: connected to %s", f->opts.addr.text);
+	f->outage = false;
+	f->backoff_ms = FWD_BACKOFF_MIN_MS;
+}
+
 static void conn_up(struct forward *f)
 {
-	uint64_t pending = 0;
 	struct batch *b;
+	bool idle;
 
 	f->state = CONN_UP;
-	f->backoff_ms = FWD_BACKOFF_MIN_MS;
 	if (f->ai_list)
 		freeaddrinfo(f->ai_list);
 	f->ai_list = f->ai_cur = NULL;
 	pthread_mutex_lock(&f->lock);
 	f->st.connects++;
+	f->resending = 0;
 	for (b = f->head; b; b = b->next)
-		pending += b->sent ? b->entries : 0;
+		f->resending += b->sent ? b->entries : 0;
+	idle = !f->head;
 	pthread_mutex_unlock(&f->lock);
-	if (f->said_down && pending)
-		fwd_say("forward: connected to %s; resending %llu unacknowledged events",
-			f->opts.addr.text, (unsigned long long)pending);
-	else if (f->said_down)
-		fwd_say("forward: connected to %s", f->opts.addr.text);
-	else
+	if (!f->outage)
 		upt_info("forward: connected to %s", f->opts.addr.text);
-	f->said_down = false;
+	else if (idle)
+		outage_over(f);
 	f->ever_up = true;
 }
 
@@ -616,6 +633,8 @@ static void on_ack(struct forward *f, const msgpack_object *o)
 		f->st.acked_batches++;
 	}
 	pthread_mutex_unlock(&f->lock);
+	if (b)
+		outage_over(f);
 	free_batch(b);
 }
 

@@ -362,6 +362,57 @@ static void test_bounded_buffer_drops_and_counts(void **state)
 	free(msgs);
 }
 
+/* Accept every connection and close it at once: one outage, said once, with backoff. */
+static void *reject(void *arg)
+{
+	int lfd = *(int *)arg, fd;
+
+	while ((fd = accept(lfd, NULL, NULL)) >= 0)
+		close(fd);
+	return NULL;
+}
+
+static void test_rejecting_receiver_said_once(void **state)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(in);
+	struct forward_stats st;
+	FILE *saved = upt_errf;
+	char *msgs = NULL, addr[32], want[160];
+	struct forward *f;
+	pthread_t t;
+	size_t n = 0;
+	int lfd;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&in, sizeof(in)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&in, &len), 0);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", ntohs(in.sin_port));
+	assert_int_equal(pthread_create(&t, NULL, reject, &lfd), 0);
+	upt_errf = open_memstream(&msgs, &n);
+	f = sender(addr, 0, 1);
+	push_n(f, "t", 1);
+	usleep(1000 * 1000);
+	assert_int_equal(forward__close(f, 0), -ETIMEDOUT);
+	forward__stats(f, &st);
+	forward__free(f);
+	fclose(upt_errf);
+	upt_errf = saved;
+	shutdown(lfd, SHUT_RDWR);
+	pthread_join(t, NULL);
+	close(lfd);
+	/* 100, 200, 400 ms apart: four or five connections in a second, not ten */
+	assert_true(st.connects >= 3 && st.connects <= 5);
+	assert_int_equal(st.acked, 0);
+	assert_int_equal(st.unacked, 1);
+	snprintf(want, sizeof(want), "uptrace: forward: connection to %s lost (", addr);
+	assert_memory_equal(msgs, want, strlen(want));
+	assert_non_null(strstr(msgs, "); buffering and retrying\n"));
+	assert_int_equal(strchr(msgs, '\n')[1], 0); /* one line */
+	free(msgs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_exact_bytes),
 		cmocka_unit_test(test_resend_after_lost_connection),
 		cmocka_unit_test(test_bounded_buffer_drops_and_counts),
+		cmocka_unit_test(test_rejecting_receiver_said_once),
 	};
 
 	return cmocka_run_group_tests_name("forward", tests, NULL, NULL);
