@@ -60,21 +60,22 @@
 #include "json.h"
 #include "util.h"
 
-#define FWD_MAX_OPEN 8
-#define FWD_BACKOFF_MIN_MS 100
-#define FWD_BACKOFF_MAX_MS 5000
+#define FWD_MAX_OPEN	       8
+#define FWD_BACKOFF_MIN_MS     100
+#define FWD_BACKOFF_MAX_MS     5000
 #define FWD_CONNECT_TIMEOUT_MS 5000
-#define FWD_ACK_TIMEOUT_MS 30000
-#define FWD_CHUNK_LEN 24 /* base64 of 16 bytes */
-#define FWD_OPTS_BYTES 64 /* {"chunk":ID,"size":N} and slack, counted when a batch opens */
-#define NS_PER_MS 1000000ULL
+#define FWD_ACK_TIMEOUT_MS     30000
+#define FWD_CHUNK_LEN	       24 /* base64 of 16 bytes */
+/* {"chunk":ID,"size":N} (42 bytes) and slack, counted while a batch is open */
+#define FWD_OPTS_BYTES	       64
+#define NS_PER_MS	       1000000ULL
 
 struct batch {
 	struct batch *next;
-	struct obuf wire;   /* the whole message once sealed */
-	size_t count_off;   /* where the entries' array32 count goes */
+	struct obuf wire; /* the whole message once sealed */
+	size_t count_off; /* where the entries' array32 count goes */
 	uint32_t entries;
-	bool sent;	    /* written whole on some connection */
+	bool sent; /* written whole on some connection */
 	uint64_t opened_ns;
 	uint64_t written_ns;
 	char chunk[FWD_CHUNK_LEN + 1];
@@ -93,7 +94,7 @@ struct forward {
 	pthread_mutex_t lock; /* guards everything down to `st` */
 	struct batch *open[FWD_MAX_OPEN];
 	int nopen;
-	struct batch *head, *tail; /* sealed, in order, until acked */
+	struct batch *head, *tail;  /* sealed, in order, until acked */
 	struct batch *last_written; /* the last of the prefix written on this connection */
 	size_t held;		    /* bytes of every batch above */
 	uint64_t chunk_seq;
@@ -108,10 +109,10 @@ struct forward {
 	uint64_t connect_start_ns;
 	uint64_t next_try_ns;
 	uint32_t backoff_ms;
-	bool outage;		/* a "not reachable"/"lost" line was printed, no ack since */
+	bool outage; /* a "not reachable"/"lost" line was printed, no ack since */
 	bool ever_up;
-	uint64_t resending;	/* events sent before and unacked when this connection came */
-	struct batch *cur;	/* being written on this connection, cur_off bytes done */
+	uint64_t resending; /* events sent before and unacked when this connection came */
+	struct batch *cur;  /* being written on this connection, cur_off bytes done */
 	size_t cur_off;
 	msgpack_unpacker unp;
 };
@@ -236,7 +237,7 @@ static size_t batch_header_len(size_t tlen)
 
 static struct batch *open_batch(struct forward *f, const char *tag, size_t tlen)
 {
-	static const uint8_t arr32[5] = { 0xdd };
+	static const uint8_t arr32[5] = {0xdd};
 	struct batch *b = calloc(1, sizeof(*b));
 
 	if (!b)
@@ -286,16 +287,22 @@ static void make_chunk_id(struct forward *f, char out[FWD_CHUNK_LEN + 1])
 static void seal(struct forward *f, int i)
 {
 	struct batch *b = f->open[i];
-	uint8_t n[5] = { 0xce };
+	uint8_t n[5] = {0xce};
 	size_t before = b->wire.len;
 
 	put_be32((uint8_t *)b->wire.buf + b->count_off, b->entries);
 	make_chunk_id(f, b->chunk);
 	ob_putc(&b->wire, 0x82);
-	ob_write(&b->wire, "\xa5" "chunk", 6);
+	ob_write(&b->wire,
+		 "\xa5"
+		 "chunk",
+		 6);
 	put_str_hdr(&b->wire, FWD_CHUNK_LEN);
 	ob_write(&b->wire, b->chunk, FWD_CHUNK_LEN);
-	ob_write(&b->wire, "\xa4" "size", 5);
+	ob_write(&b->wire,
+		 "\xa4"
+		 "size",
+		 5);
 	put_be32(n + 1, b->entries);
 	ob_write(&b->wire, n, sizeof(n));
 	/* the options were counted when the batch opened: FWD_OPTS_BYTES */
@@ -334,7 +341,7 @@ static void wake(struct forward *f)
 int forward__push(struct forward *f, const char *tag, int64_t sec, uint32_t nsec,
 		  const void *record, size_t len)
 {
-	uint8_t hdr[11] = { 0x92, 0xd7, 0x00 }; /* [EventTime (fixext8, type 0), ... */
+	uint8_t hdr[11] = {0x92, 0xd7, 0x00}; /* [EventTime (fixext8, type 0), ... */
 	size_t tlen = strlen(tag), need = sizeof(hdr) + len;
 	bool poke = false;
 	struct batch *b = NULL;
@@ -421,8 +428,9 @@ static void conn_close(struct forward *f)
 static void backoff(struct forward *f, const char *why)
 {
 	if (!f->outage) {
-		fwd_say(f->ever_up ? "forward: connection to %s lost (%s); buffering and retrying"
-				   : "forward: %s is not reachable yet (%s); buffering and retrying",
+		fwd_say(f->ever_up
+				? "forward: connection to %s lost (%s); buffering and retrying"
+				: "forward: %s is not reachable yet (%s); buffering and retrying",
 			f->opts.addr.text, why);
 		f->outage = true;
 	}
@@ -431,8 +439,8 @@ static void backoff(struct forward *f, const char *why)
 		freeaddrinfo(f->ai_list);
 	f->ai_list = f->ai_cur = NULL;
 	f->next_try_ns = mono_ns() + f->backoff_ms * NS_PER_MS;
-	f->backoff_ms = f->backoff_ms * 2 > FWD_BACKOFF_MAX_MS ? FWD_BACKOFF_MAX_MS
-							       : f->backoff_ms * 2;
+	f->backoff_ms =
+		f->backoff_ms * 2 > FWD_BACKOFF_MAX_MS ? FWD_BACKOFF_MAX_MS : f->backoff_ms * 2;
 }
 
 /* An outage is over: the receiver took a batch (or there is nothing to give it). */
@@ -493,8 +501,8 @@ static int conn_start(struct forward *f, const struct sockaddr *sa, socklen_t sa
 static void try_connect(struct forward *f)
 {
 	const struct forward_addr *a = &f->opts.addr;
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int err;
 
 	if (a->is_unix) {
@@ -750,13 +758,14 @@ static void *sender(void *arg)
 			min_wait(&t.wait_ns,
 				 f->connect_start_ns + FWD_CONNECT_TIMEOUT_MS * NS_PER_MS, now);
 		n = 0;
-		pfd[n++] = (struct pollfd){ .fd = f->wake_fd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){.fd = f->wake_fd, .events = POLLIN};
 		if (f->state == CONN_CONNECTING)
-			pfd[n++] = (struct pollfd){ .fd = f->fd, .events = POLLOUT };
+			pfd[n++] = (struct pollfd){.fd = f->fd, .events = POLLOUT};
 		else if (f->state == CONN_UP)
-			pfd[n++] = (struct pollfd){ .fd = f->fd,
-						    .events = POLLIN | (f->cur ? POLLOUT : 0) };
-		timeout = t.wait_ns == UINT64_MAX ? -1 : (int)((t.wait_ns + NS_PER_MS - 1) / NS_PER_MS);
+			pfd[n++] = (struct pollfd){.fd = f->fd,
+						   .events = POLLIN | (f->cur ? POLLOUT : 0)};
+		timeout = t.wait_ns == UINT64_MAX ? -1
+						  : (int)((t.wait_ns + NS_PER_MS - 1) / NS_PER_MS);
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents & POLLIN) {
@@ -774,7 +783,8 @@ static void *sender(void *arg)
 			/* acks first: a receiver that closed may have acked before it did */
 			err = read_acks(f);
 			if (err)
-				backoff(f, err == -EPIPE ? "closed by the receiver" : strerror(-err));
+				backoff(f,
+					err == -EPIPE ? "closed by the receiver" : strerror(-err));
 		}
 	}
 	return NULL;

@@ -14,12 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FWD_DEF_BUFFER (64u << 20)  /* bytes held while the receiver is away */
-#define FWD_DEF_TIMEOUT_MS 5000	    /* at exit: longest wait for the last acks */
-#define FWD_DEF_FLUSH_MS 100	    /* longest an event waits in an open batch */
-#define FWD_DEF_BATCH_BYTES (1u << 20) /* a batch is sealed at this size ... */
-#define FWD_DEF_BATCH_ENTRIES 10000    /* ... or this many entries */
-#define FWD_MAX_TAG 256
+#define FWD_DEF_BUFFER	      (64u << 20) /* bytes held while the receiver is away */
+#define FWD_DEF_TIMEOUT_MS    5000	  /* at exit: longest wait for the last acks */
+#define FWD_DEF_FLUSH_MS      100	  /* longest an event waits in an open batch */
+#define FWD_DEF_BATCH_BYTES   (1u << 20)  /* a batch is sealed at this size ... */
+#define FWD_DEF_BATCH_ENTRIES 10000	  /* ... or this many entries */
+#define FWD_MAX_TAG	      256
 
 /* Where the receiver listens: "HOST:PORT", "[IPV6]:PORT" or "unix:PATH". */
 struct forward_addr {
@@ -39,13 +39,13 @@ struct forward_opts {
 };
 
 struct forward_stats {
-	uint64_t events;   /* accepted by forward__push() */
-	uint64_t dropped;  /* refused by forward__push(): the buffer was full */
-	uint64_t batches;  /* sealed */
-	uint64_t sent;	   /* events sent at least once */
-	uint64_t resent;   /* events sent again after a reconnect */
-	uint64_t acked;	   /* events whose batch the receiver acknowledged */
-	uint64_t unacked;  /* events accepted but not acknowledged (yet, or at close) */
+	uint64_t events;  /* accepted by forward__push() */
+	uint64_t dropped; /* refused by forward__push(): the buffer was full */
+	uint64_t batches; /* sealed */
+	uint64_t sent;	  /* events sent at least once */
+	uint64_t resent;  /* events sent again after a reconnect */
+	uint64_t acked;	  /* events whose batch the receiver acknowledged */
+	uint64_t unacked; /* events accepted but not acknowledged (yet, or at close) */
 	uint64_t acked_batches;
 	uint32_t connects; /* successful connections */
 };

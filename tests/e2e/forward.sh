@@ -29,6 +29,7 @@ recv_start() {
 recv_stop() {
 	kill -TERM "$RPID" 2>/dev/null || true
 	wait "$RPID" 2>/dev/null || true
+	no_sanitizer_report "$T/recv.err"
 }
 
 # Wait until the receiver has N entries (at most 15 s).

@@ -349,9 +349,10 @@ static bool on_readable(struct conn *c)
 
 static int listen_on(int port, const char *path, int *bound_port)
 {
-	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr_in in = {.sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
 	socklen_t len = sizeof(in);
 	int fd, one = 1;
 
@@ -399,17 +400,17 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "unix", required_argument, NULL, 'u' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "port-file", required_argument, NULL, 'P' },
-		{ "die-after", required_argument, NULL, 'D' },
-		{ "no-ack", no_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
+		{"port", required_argument, NULL, 'p'},
+		{"unix", required_argument, NULL, 'u'},
+		{"output", required_argument, NULL, 'o'},
+		{"port-file", required_argument, NULL, 'P'},
+		{"die-after", required_argument, NULL, 'D'},
+		{"no-ack", no_argument, NULL, 'N'},
+		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	const char *path = NULL, *output = NULL, *port_file = NULL;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	struct pollfd pfd[MAX_CONNS + 1];
 	struct conn conns[MAX_CONNS];
 	int c, lfd, port = 0, bound, nconns = 0, i;
@@ -460,9 +461,9 @@ int main(int argc, char **argv)
 			die(port_file);
 	}
 	while (!stop) {
-		pfd[0] = (struct pollfd){ .fd = lfd, .events = nconns < MAX_CONNS ? POLLIN : 0 };
+		pfd[0] = (struct pollfd){.fd = lfd, .events = nconns < MAX_CONNS ? POLLIN : 0};
 		for (i = 0; i < nconns; i++)
-			pfd[i + 1] = (struct pollfd){ .fd = conns[i].fd, .events = POLLIN };
+			pfd[i + 1] = (struct pollfd){.fd = conns[i].fd, .events = POLLIN};
 		if (poll(pfd, nconns + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;

@@ -70,8 +70,9 @@ static void test_parse_addr(void **state)
 struct recv {
 	int lfd;
 	int port;
-	int drop_first;		/* close the first connection after this many messages, unacked */
-	msgpack_sbuffer raw;	/* every message, as received, on the connection that acked */
+	/* close the first connection after this many messages, unacked */
+	int drop_first;
+	msgpack_sbuffer raw; /* every message, as received, on the connection that acked */
 	int messages, entries, connections;
 	char tags[64][16];
 	uint32_t sizes[64];
@@ -118,11 +119,12 @@ static void *serve(void *arg)
 			while (msgpack_unpacker_next(&unp, &up) == MSGPACK_UNPACK_SUCCESS) {
 				const msgpack_object *a = up.data.via.array.ptr;
 
-				if (r->connections == 1 && on_conn == r->drop_first && r->drop_first)
+				if (r->connections == 1 && on_conn == r->drop_first &&
+				    r->drop_first)
 					goto drop;
 				on_conn++;
-				msgpack_pack_object(&(msgpack_packer){ &r->raw, msgpack_sbuffer_write },
-						    up.data);
+				msgpack_pack_object(
+					&(msgpack_packer){&r->raw, msgpack_sbuffer_write}, up.data);
 				snprintf(r->tags[r->messages], 16, "%.*s", (int)a[0].via.str.size,
 					 a[0].via.str.ptr);
 				r->sizes[r->messages] = a[1].via.array.size;
@@ -131,7 +133,7 @@ static void *serve(void *arg)
 				ack(fd, &a[2].via.map.ptr[0].val);
 			}
 		}
-drop:
+	drop:
 		msgpack_unpacked_destroy(&up);
 		msgpack_unpacker_destroy(&unp);
 		close(fd);
@@ -142,7 +144,7 @@ drop:
 
 static void recv_start(struct recv *r, int drop_first)
 {
-	struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(in);
 
 	memset(r, 0, sizeof(*r));
@@ -167,7 +169,7 @@ static void recv_stop(struct recv *r)
 
 static struct forward *sender(const char *addr, size_t buffer, uint32_t entries)
 {
-	struct forward_opts o = { .buffer_bytes = buffer, .batch_entries = entries };
+	struct forward_opts o = {.buffer_bytes = buffer, .batch_entries = entries};
 	struct forward *f;
 
 	assert_int_equal(forward_parse_addr(addr, &o.addr), 0);
@@ -178,7 +180,7 @@ static struct forward *sender(const char *addr, size_t buffer, uint32_t entries)
 /* {"a":N}: fixmap 1, fixstr "a", positive fixint */
 static void push_n(struct forward *f, const char *tag, uint8_t n)
 {
-	uint8_t rec[4] = { 0x81, 0xa1, 'a', n };
+	uint8_t rec[4] = {0x81, 0xa1, 'a', n};
 
 	assert_int_equal(forward__push(f, tag, 1700000000 + n, 123456789, rec, sizeof(rec)), 0);
 }
@@ -221,16 +223,18 @@ static void test_wire_bytes_and_acks(void **state)
 /* The exact bytes: a raw socket, no msgpack-c in between. */
 static void test_exact_bytes(void **state)
 {
+	/* clang-format off */
 	static const uint8_t want_head[] = {
-		0x93, 0xa2, 'u', '1', 0xdd, 0, 0, 0, 2,
-		0x92, 0xd7, 0x00, 0x65, 0x53, 0xf1, 0x00, 0x07, 0x5b, 0xcd, 0x15,
-		0x81, 0xa1, 'a', 0,
+		0x93, 0xa2, 'u', '1', 0xdd, 0, 0, 0, 2,		/* [tag, array32 of 2 */
+		0x92, 0xd7, 0x00, 0x65, 0x53, 0xf1, 0x00, 0x07, 0x5b, 0xcd, 0x15, /* [EventTime */
+		0x81, 0xa1, 'a', 0,					/* {"a":0}] */
 		0x92, 0xd7, 0x00, 0x65, 0x53, 0xf1, 0x02, 0x07, 0x5b, 0xcd, 0x15,
 		0x81, 0xa1, 'a', 2,
-		0x82, 0xa5, 'c', 'h', 'u', 'n', 'k', 0xb8,
+		0x82, 0xa5, 'c', 'h', 'u', 'n', 'k', 0xb8,		/* {"chunk": str 24 */
 	};
-	static const uint8_t want_tail[] = { 0xa4, 's', 'i', 'z', 'e', 0xce, 0, 0, 0, 2 };
-	struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	/* clang-format on */
+	static const uint8_t want_tail[] = {0xa4, 's', 'i', 'z', 'e', 0xce, 0, 0, 0, 2};
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	size_t total = sizeof(want_head) + 24 + sizeof(want_tail), got = 0;
 	socklen_t len = sizeof(in);
 	struct forward_stats st;
@@ -261,7 +265,8 @@ static void test_exact_bytes(void **state)
 	/* the chunk id: base64 of 16 bytes */
 	for (i = 0; i < 22; i++)
 		assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				       "0123456789+/", buf[sizeof(want_head) + i]));
+				       "0123456789+/",
+				       buf[sizeof(want_head) + i]));
 	assert_memory_equal(buf + sizeof(want_head) + 22, "==", 2);
 	/* not acked yet: close waits, then says so */
 	assert_int_equal(forward__close(f, 200), -ETIMEDOUT);
@@ -325,7 +330,7 @@ static void test_resend_after_lost_connection(void **state)
 /* Nobody listens and the buffer is tiny: what does not fit is dropped and counted. */
 static void test_bounded_buffer_drops_and_counts(void **state)
 {
-	uint8_t rec[200] = { 0x81, 0xa1, 'a', 0xc5, 0, 192 }; /* {"a": bin16 of 192} */
+	uint8_t rec[200] = {0x81, 0xa1, 'a', 0xc5, 0, 192}; /* {"a": bin16 of 192} */
 	struct forward_stats st;
 	struct forward *f;
 	FILE *saved = upt_errf;
@@ -374,7 +379,7 @@ static void *reject(void *arg)
 
 static void test_rejecting_receiver_said_once(void **state)
 {
-	struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(in);
 	struct forward_stats st;
 	FILE *saved = upt_errf;
