@@ -67,8 +67,8 @@
 #define FWD_ACK_TIMEOUT_MS     30000
 #define FWD_CHUNK_LEN	       24 /* base64 of 16 bytes */
 /* {"chunk":ID,"size":N} (42 bytes) and slack, counted while a batch is open */
-#define FWD_OPTS_BYTES	       64
-#define NS_PER_MS	       1000000ULL
+#define FWD_OPTS_BYTES 64
+#define NS_PER_MS      1000000ULL
 
 struct batch {
 	struct batch *next;
@@ -293,16 +293,10 @@ static void seal(struct forward *f, int i)
 	put_be32((uint8_t *)b->wire.buf + b->count_off, b->entries);
 	make_chunk_id(f, b->chunk);
 	ob_putc(&b->wire, 0x82);
-	ob_write(&b->wire,
-		 "\xa5"
-		 "chunk",
-		 6);
+	ob_write(&b->wire, "\245chunk", 6); /* fixstr 5 */
 	put_str_hdr(&b->wire, FWD_CHUNK_LEN);
 	ob_write(&b->wire, b->chunk, FWD_CHUNK_LEN);
-	ob_write(&b->wire,
-		 "\xa4"
-		 "size",
-		 5);
+	ob_write(&b->wire, "\244size", 5); /* fixstr 4 */
 	put_be32(n + 1, b->entries);
 	ob_write(&b->wire, n, sizeof(n));
 	/* the options were counted when the batch opened: FWD_OPTS_BYTES */
