@@ -44,6 +44,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -789,6 +790,7 @@ static void *sender(void *arg)
 int forward__new(const struct forward_opts *opts, struct forward **fp)
 {
 	struct forward *f = calloc(1, sizeof(*f));
+	sigset_t all, old;
 	int err;
 
 	*fp = NULL;
@@ -821,7 +823,11 @@ int forward__new(const struct forward_opts *opts, struct forward **fp)
 		upt_err("forward: eventfd: %s", strerror(errno));
 		goto fail;
 	}
+	/* signals stay with the event loop, whose poll() they must interrupt */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	err = -pthread_create(&f->thread, NULL, sender, f);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		upt_err("forward: cannot start the sender thread: %s", strerror(-err));
 		goto fail;

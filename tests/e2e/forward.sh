@@ -190,6 +190,19 @@ test_fixed_tag() {
 		"$(jq -r .record.event_type recv.ndjson | sort -u | tr '\n' ' ' | sed 's/ $//')"
 }
 
+# kernel events too: uptrace.exec, with the records -o has
+test_kernel_event_tags() {
+	trap cleanup_recv EXIT
+	recv_start
+	"$UPTRACE" --forward "127.0.0.1:$RPORT" -o out.ndjson -c "$FLB -n 2" -t exec \
+		flb_input_log_append >stdout 2>err
+	eq "status" 0 "$?"
+	no_sanitizer_report err
+	eq "tags and stages" '["uptrace.exec","enter"] ["uptrace.exec","exit"] ["uptrace.uprobe",null] ["uptrace.uprobe",null]' \
+		"$(jq -c '[.tag, .record.stage]' recv.ndjson | sort | tr '\n' ' ' | sed 's/ $//')"
+	same_sets "records" "$(jq -cS . out.ndjson | sort)" "$(jq -cS .record recv.ndjson | sort)"
+}
+
 # (6) a bad address is a usage error, before anything is attached
 test_bad_addresses() {
 	local addrs=(nohostport host:0 host:65536 host:http host: :24224 ::1:24224 '[::1]24224'
