@@ -167,6 +167,11 @@ $(OUTPUT)/tests/%: $(OUTPUT)/tests/unit/%.o $(OUTPUT)/libuptrace.a | $(OUTPUT)/t
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS) -lcmocka -o $@
 
+# The Forward protocol receiver the --forward tests send to.
+$(OUTPUT)/tests/fwd-recv: tests/forward/fwd-recv.c | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ -lmsgpackc -lm
+
 # helpers of the e2e tests
 $(OUTPUT)/tools/%: tests/tools/%.c $(OUTPUT)/libuptrace.a
 	$(Q)mkdir -p $(@D)
@@ -181,12 +186,13 @@ unit: $(UNIT_BINS) $(FIXTURES)
 	done
 
 # every suite runs, and the target fails at the end if one of them failed
-E2E_SUITES := run ktrace stats install recipes
-e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS) $(TOOLS)
+E2E_SUITES := run ktrace stats forward install recipes
+e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS) $(TOOLS) $(OUTPUT)/tests/fwd-recv
 	$(Q)status=0; for s in $(E2E_SUITES); do \
 		echo "e2e suite $$s:"; \
 		UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace TARGETS=$(CURDIR)/$(OUTPUT)/e2e \
-		TOOLS=$(CURDIR)/$(OUTPUT)/tools bash tests/e2e/$$s.sh || status=1; \
+		TOOLS=$(CURDIR)/$(OUTPUT)/tools FWD_RECV=$(CURDIR)/$(OUTPUT)/tests/fwd-recv \
+		bash tests/e2e/$$s.sh || status=1; \
 	done; exit $$status
 
 test-plain: unit e2e

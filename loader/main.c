@@ -29,6 +29,7 @@
 #include <sys/syscall.h>
 
 #include "command.h"
+#include "forward.h"
 #include "json.h"
 #include "jsonmp.h"
 #include "ktrace.h"
@@ -77,6 +78,11 @@ struct options {
 	bool stats_text;	/* --stats: rates on stderr, a table at exit */
 	bool stats_json;	/* --stats-json: the same as "stats" events */
 	uint64_t stats_ms;	/* their interval */
+	struct forward_addr fwd_addr; /* --forward */
+	bool forward;
+	const char *tag;	/* --tag: one tag for every event; else uptrace.<event_type> */
+	uint64_t fwd_buffer;
+	uint64_t fwd_timeout_ms;
 };
 
 struct session {
@@ -91,6 +97,8 @@ struct session {
 	struct obuf ob; /* rendered events: JSON lines */
 	struct obuf mp; /* --format msgpack: the same events encoded for writing */
 	uint64_t unencodable; /* events jsonmp refused (a renderer bug: counted, reported) */
+	struct forward *fwd;  /* --forward: the sender */
+	struct obuf rec;      /* --forward: one event in msgpack */
 	int out_fd;
 	uint64_t events;
 	uint64_t drops_seen;
@@ -166,6 +174,15 @@ static const char usage_text[] =
 	"      --stats-json[=SECONDS]  the same numbers as {\"event_type\":\"stats\"} events\n"
 	"                          in the output, every SECONDS and at exit (one interval\n"
 	"                          for both options)\n"
+	"      --forward ADDR      send events to Fluent Bit's or Fluentd's in_forward at\n"
+	"                          HOST:PORT, [IPV6]:PORT or unix:PATH (Forward protocol,\n"
+	"                          acknowledged batches, resent after a reconnect) instead of\n"
+	"                          stdout; with -o they are written to FILE too\n"
+	"      --tag TAG           the tag of every forwarded event (default\n"
+	"                          uptrace.<event_type>: uptrace.uprobe, uptrace.exec, ...)\n"
+	"      --forward-buffer N  bytes held while the receiver is away or has not acked\n"
+	"                          (default 64 MiB); events beyond are dropped and counted\n"
+	"      --forward-timeout SECONDS  at exit, longest wait for the last acks (default 5)\n"
 	"      --max-bytes N       capture at most N bytes per argument (default %u, max %u)\n"
 	"      --ringbuf-size N    ring buffer bytes, a power of two (default %u)\n"
 	"      --wake-ms MS        longest an event waits in the ring buffer (default 10;\n"
@@ -246,6 +263,10 @@ enum {
 	OPT_STATS,
 	OPT_STATS_JSON,
 	OPT_NAMES,
+	OPT_FORWARD,
+	OPT_TAG,
+	OPT_FWD_BUFFER,
+	OPT_FWD_TIMEOUT,
 };
 
 /* With -p/-c BINARY is optional: the first word is BINARY when it is a path or a library
@@ -308,6 +329,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "poll-ms", required_argument, NULL, OPT_POLL },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "forward", required_argument, NULL, OPT_FORWARD },
+		{ "tag", required_argument, NULL, OPT_TAG },
+		{ "forward-buffer", required_argument, NULL, OPT_FWD_BUFFER },
+		{ "forward-timeout", required_argument, NULL, OPT_FWD_TIMEOUT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "stats", optional_argument, NULL, OPT_STATS },
 		{ "stats-json", optional_argument, NULL, OPT_STATS_JSON },
@@ -418,6 +443,26 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return -EINVAL;
 			}
 			break;
+		case OPT_FORWARD:
+			if (forward_parse_addr(optarg, &o->fwd_addr))
+				return -EINVAL;
+			o->forward = true;
+			break;
+		case OPT_TAG:
+			if (!*optarg || strlen(optarg) > FWD_MAX_TAG) {
+				upt_err("--tag: a tag is 1 to %d characters", FWD_MAX_TAG);
+				return -EINVAL;
+			}
+			o->tag = optarg;
+			break;
+		case OPT_FWD_BUFFER:
+			if (parse_u64("--forward-buffer", optarg, 1024, 1ULL << 40, &o->fwd_buffer))
+				return -EINVAL;
+			break;
+		case OPT_FWD_TIMEOUT:
+			if (parse_seconds("--forward-timeout", optarg, &o->fwd_timeout_ms))
+				return -EINVAL;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -451,6 +496,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (o->mode != MODE_TRACE)
 		return parse_query_args(argc, argv, o);
+	if (!o->forward && (o->tag || o->fwd_buffer || o->fwd_timeout_ms)) {
+		upt_err("%s applies to --forward", o->tag ? "--tag" : o->fwd_buffer
+					       ? "--forward-buffer" : "--forward-timeout");
+		return -EINVAL;
+	}
+	if (!o->fwd_timeout_ms)
+		o->fwd_timeout_ms = FWD_DEF_TIMEOUT_MS;
 	if (o->command && o->npids) {
 		upt_err("-c and -p do not go together: -c traces the command it starts");
 		return -EINVAL;
@@ -519,12 +571,51 @@ static void encode_msgpack(struct session *s)
 	}
 }
 
+/*
+ * --forward: each rendered line to msgpack, queued for the receiver with its own time and
+ * its tag.  Never waits: the sender thread does the network (forward.c); an event that
+ * does not fit in --forward-buffer is counted there and reported in the summary.
+ */
+static void forward_events(struct session *s)
+{
+	const char *p = s->ob.buf, *end = p + s->ob.len, *nl;
+	char tag[FWD_MAX_TAG + 1];
+	struct jsonmp_meta meta;
+	struct timespec now;
+
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', end - p) ?: end;
+		ob_reset(&s->rec);
+		if (jsonmp_event(p, nl - p, &s->rec, &meta)) {
+			s->unencodable++;
+			continue;
+		}
+		if (!meta.has_time) { /* every event has its time; this is only a fallback */
+			clock_gettime(CLOCK_REALTIME, &now);
+			meta.sec = now.tv_sec;
+			meta.nsec = now.tv_nsec;
+		}
+		if (!s->opts.tag)
+			snprintf(tag, sizeof(tag), "uptrace.%s", meta.event_type[0] ? meta.event_type
+										    : "event");
+		forward__push(s->fwd, s->opts.tag ?: tag, meta.sec, meta.nsec, s->rec.buf,
+			      s->rec.len);
+	}
+}
+
 /* Write out what is buffered; a closed reader ends the session. */
 static void flush_output(struct session *s)
 {
 	const struct obuf *ob = &s->ob;
 	size_t off = 0;
 	ssize_t w;
+
+	if (s->fwd && s->ob.len)
+		forward_events(s);
+	if (s->out_fd < 0) { /* --forward without -o */
+		ob_reset(&s->ob);
+		return;
+	}
 
 	if (s->opts.format == FORMAT_MSGPACK && s->ob.len) {
 		encode_msgpack(s);
@@ -746,6 +837,28 @@ static void banner(struct session *s, uint64_t ms)
 		 (unsigned long long)ms, upt_sgr("1"), upt_sgr(NULL));
 }
 
+/* What became of the forwarded events: one line, after forward__close(). */
+static void print_forward_summary(struct session *s, int close_err)
+{
+	struct forward_stats st;
+
+	forward__stats(s->fwd, &st);
+	if (s->opts.quiet && !st.dropped && !st.unacked)
+		return;
+	fprintf(stderr, "uptrace: forward to %s: %llu events in %llu batch%s, %llu acked, "
+			"%llu resent, %s%llu dropped%s (buffer full), %s%llu unacked%s",
+		s->opts.fwd_addr.text, (unsigned long long)st.events,
+		(unsigned long long)st.batches, st.batches == 1 ? "" : "es",
+		(unsigned long long)st.acked,
+		(unsigned long long)st.resent, st.dropped ? upt_sgr("1;33") : "",
+		(unsigned long long)st.dropped, st.dropped ? upt_sgr(NULL) : "",
+		st.unacked ? upt_sgr("1;33") : "", (unsigned long long)st.unacked,
+		st.unacked ? upt_sgr(NULL) : "");
+	if (close_err == -ETIMEDOUT)
+		fprintf(stderr, " (no ack within %.3g s)", s->opts.fwd_timeout_ms / 1000.0);
+	fputc('\n', stderr);
+}
+
 static void print_summary(struct session *s)
 {
 	uint64_t ev = 0, lost = 0, tr = 0, fa = 0;
@@ -887,7 +1000,7 @@ static int setup(struct session *s)
 	if (s->opts.command) {
 		/* events on stdout: CMD's output must not land among them */
 		err = command__start(&s->cmd, s->opts.command, s->opts.run_as_root,
-				     !s->opts.output);
+				     !s->opts.output && !s->opts.forward);
 		if (err)
 			return err;
 		topts.pids = &s->cmd.pid;
@@ -897,6 +1010,16 @@ static int setup(struct session *s)
 	err = err ?: add_all_probes(s);
 	if (err)
 		return err;
+	if (s->opts.forward) {
+		struct forward_opts fo = { .addr = s->opts.fwd_addr,
+					   .buffer_bytes = s->opts.fwd_buffer };
+
+		err = forward__new(&fo, &s->fwd);
+		if (err)
+			return err;
+		if (!s->opts.output)
+			s->out_fd = -1; /* events go to the receiver, stdout stays empty */
+	}
 	if (s->opts.output) {
 		s->out_fd = open(s->opts.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (s->out_fd < 0) {
@@ -946,6 +1069,7 @@ int main(int argc, char **argv)
 			       : 0;
 	ob_init(&s.ob);
 	ob_init(&s.mp);
+	ob_init(&s.rec);
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -984,9 +1108,12 @@ int main(int argc, char **argv)
 	if (s.stats)
 		stats_report(&s, end_ns, false, true);
 	flush_output(&s);
+	err = s.fwd ? forward__close(s.fwd, s.opts.fwd_timeout_ms) : 0;
 	print_summary(&s);
 	if (s.stats)
 		stats_report(&s, end_ns, true, false);
+	if (s.fwd)
+		print_forward_summary(&s, err);
 	if (s.opts.command) {
 		if (s.cmd_status < 0) /* stopped before CMD ended (signal, count): CMD goes on */
 			upt_info("%s still runs as pid %d", s.cmd.exe, (int)s.cmd.pid);
@@ -1001,6 +1128,7 @@ int main(int argc, char **argv)
 cleanup:
 	stats__free(s.stats);
 	tracer__free(s.tracer);
+	forward__free(s.fwd);
 	reorder__free(s.reorder);
 	for (i = 0; i < MAX_PIDS; i++)
 		if (s.pidfds[i] >= 0)
@@ -1010,5 +1138,6 @@ cleanup:
 		close(s.out_fd);
 	ob_free(&s.ob);
 	ob_free(&s.mp);
+	ob_free(&s.rec);
 	return status;
 }

@@ -117,7 +117,7 @@ test_man_page_lints_clean() {
 
 # Options the man page documents ahead of their merge (other branches add them to --help);
 # once --help has one, it is checked like any other: drop it from here then.
-MAN_AHEAD_OF_HELP="--forward --tag"
+MAN_AHEAD_OF_HELP=""
 
 test_man_page_and_help_have_the_same_options() {
 	local o ahead=""
