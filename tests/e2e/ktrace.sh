@@ -355,9 +355,23 @@ test_head_exits_promptly_with_long_poll() {
 }
 
 test_lost_records_are_counted_per_trace() {
-	# a 4 KiB ring and no early wakeup: a burst of 40000 records overflows it
-	ktrace_run "--ringbuf-size 4096 --wake-ms 1000 -t malloc -t signal" churn
-	local lost delivered churn
+	# a 4 KiB ring and a reader that does not read (stopped) while a burst of 40000
+	# records comes: it overflows, for sure
+	local lost delivered churn i
+	mkfifo go.fifo
+	exec 4<>go.fifo
+	start_uptrace --ringbuf-size 4096 --wake-ms 1000 -t malloc -t signal \
+		-c "$DEMO --wait --expect $T/expect.json churn" <go.fifo
+	kill -STOP "$UPID"
+	echo go >&4
+	for i in $(seq 1 200); do
+		grep -q '"step":"churn"' expect.json 2>/dev/null && break
+		sleep 0.05
+	done
+	kill -CONT "$UPID"
+	exec 4>&-
+	wait_uptrace
+	eq "status" 0 "$USTATUS"
 	lost=$(jq -r 'select(.event_type == "lost") | .count' out | awk '{s += $1} END {print s + 0}')
 	delivered=$(jq -r 'select(.event_type == "malloc") | 1' out | wc -l)
 	churn=$(jq -r 'select(.event_type == "malloc" and (.size == 100 or .operation == 1)) | 1' out | wc -l)
