@@ -191,7 +191,7 @@ e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS) $(TOOLS) $(OUTPUT)/tests/f
 	$(Q)status=0; for s in $(E2E_SUITES); do \
 		echo "e2e suite $$s:"; \
 		UPTRACE=$(CURDIR)/$(OUTPUT)/uptrace TARGETS=$(CURDIR)/$(OUTPUT)/e2e \
-		TOOLS=$(CURDIR)/$(OUTPUT)/tools FWD_RECV=$(CURDIR)/$(OUTPUT)/tests/fwd-recv \
+		TOOLS=$(CURDIR)/$(OUTPUT)/tools FWD_RECV=$(CURDIR)/$(OUTPUT)/tests/fwd-recv SANITIZED=$(SAN) \
 		bash tests/e2e/$$s.sh || status=1; \
 	done; exit $$status
 

@@ -493,7 +493,11 @@ test_soak_target_unchanged_memory_flat() {
 	wait_uptrace 30
 	eq "status" 0 "$USTATUS"
 	echo "soak: ${secs}s, RSS ${rss0} -> ${rss1} kB, $(tail -1 "$T/err")" >&2
-	[ $((rss1 - rss0)) -lt 4096 ] || fail "uptrace grew from $rss0 to $rss1 kB"
+	# under ASan, freed memory waits in a quarantine of up to 256 MB by design, so RSS
+	# says nothing of uptrace's own use there: flatness is asserted in the plain pass
+	if [ "${SANITIZED:-}" != 1 ]; then
+		[ $((rss1 - rss0)) -lt 4096 ] || fail "uptrace grew from $rss0 to $rss1 kB"
+	fi
 	grep -q '^uptrace: [0-9]* events, [0-9]* lost' "$T/err" || fail "no summary: $(tail -1 "$T/err")"
 }
 
