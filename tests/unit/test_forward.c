@@ -142,20 +142,27 @@ static void *serve(void *arg)
 	}
 }
 
-static void recv_start(struct recv *r, int drop_first)
+/* A TCP socket listening on a free port of 127.0.0.1; its port in *port. */
+static int listen_local(int backlog, int *port)
 {
 	struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(in);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
 
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&in, sizeof(in)), 0);
+	assert_int_equal(listen(lfd, backlog), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&in, &len), 0);
+	*port = ntohs(in.sin_port);
+	return lfd;
+}
+
+static void recv_start(struct recv *r, int drop_first)
+{
 	memset(r, 0, sizeof(*r));
 	r->drop_first = drop_first;
 	msgpack_sbuffer_init(&r->raw);
-	r->lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(r->lfd >= 0);
-	assert_int_equal(bind(r->lfd, (struct sockaddr *)&in, sizeof(in)), 0);
-	assert_int_equal(listen(r->lfd, 4), 0);
-	assert_int_equal(getsockname(r->lfd, (struct sockaddr *)&in, &len), 0);
-	r->port = ntohs(in.sin_port);
+	r->lfd = listen_local(4, &r->port);
 	assert_int_equal(pthread_create(&r->thread, NULL, serve, r), 0);
 }
 
@@ -234,21 +241,16 @@ static void test_exact_bytes(void **state)
 	};
 	/* clang-format on */
 	static const uint8_t want_tail[] = {0xa4, 's', 'i', 'z', 'e', 0xce, 0, 0, 0, 2};
-	struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	size_t total = sizeof(want_head) + 24 + sizeof(want_tail), got = 0;
-	socklen_t len = sizeof(in);
 	struct forward_stats st;
 	uint8_t buf[256];
 	struct forward *f;
 	char addr[32];
-	int lfd, fd, i;
+	int lfd, fd, i, port;
 	ssize_t n;
 
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&in, sizeof(in)), 0);
-	assert_int_equal(listen(lfd, 1), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&in, &len), 0);
-	snprintf(addr, sizeof(addr), "127.0.0.1:%d", ntohs(in.sin_port));
+	lfd = listen_local(1, &port);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
 	f = sender(addr, 0, 0);
 	push_n(f, "u1", 0);
 	push_n(f, "u1", 2);
@@ -379,21 +381,16 @@ static void *reject(void *arg)
 
 static void test_rejecting_receiver_said_once(void **state)
 {
-	struct sockaddr_in in = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(in);
 	struct forward_stats st;
 	FILE *saved = upt_errf;
 	char *msgs = NULL, addr[32], want[160];
 	struct forward *f;
 	pthread_t t;
 	size_t n = 0;
-	int lfd;
+	int lfd, port;
 
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&in, sizeof(in)), 0);
-	assert_int_equal(listen(lfd, 4), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&in, &len), 0);
-	snprintf(addr, sizeof(addr), "127.0.0.1:%d", ntohs(in.sin_port));
+	lfd = listen_local(4, &port);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
 	assert_int_equal(pthread_create(&t, NULL, reject, &lfd), 0);
 	upt_errf = open_memstream(&msgs, &n);
 	f = sender(addr, 0, 1);
