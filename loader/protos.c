@@ -41,6 +41,10 @@ static const char *const builtin_protos[] = {
 	/* libssl: plaintext on its way into TLS */
 	"int SSL_write(SSL *ssl, const void *buf, int num)",
 	"int SSL_write_ex(SSL *s, const void *buf, size_t num, size_t *written)",
+	/* and out of it: at the entry buf is not filled yet, so its size is named `max`, not
+	 * size-like (no capture of stale bytes); the plaintext is SSL_read%return's to count */
+	"int SSL_read(SSL *ssl, void *buf, int max)",
+	"int SSL_read_ex(SSL *s, void *buf, size_t max, size_t *readbytes)",
 	/* readline, sqlite */
 	"char *readline(const char *prompt)",
 	"int sqlite3_prepare_v2(sqlite3 *db, const char *zSql, int nByte, "
