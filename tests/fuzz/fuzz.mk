@@ -6,7 +6,8 @@
 #   make fuzz          build every fuzzer into $(OUTPUT)/fuzz/ and run each FUZZ_SECONDS
 #                      (default 60); `make -j2 fuzz` runs two at once
 #   make fuzz-smoke    the same, 10 s each (CI)
-#   make fuzz-mpjson   one target (also fuzz-record, fuzz-spec, fuzz-elf), FUZZ_SECONDS long
+#   make fuzz-mpjson   one target (also fuzz-record, fuzz-spec, fuzz-elf, fuzz-jsonmp),
+#                      FUZZ_SECONDS long
 #   make fuzz-seeds    regenerate the binary seeds in tests/fuzz/corpus/ (record, mpjson, elf)
 #
 # Each fuzzer is built with clang -fsanitize=fuzzer,address,undefined from the few sources
@@ -18,7 +19,7 @@
 
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
-FUZZ_TARGETS := mpjson record spec elf
+FUZZ_TARGETS := mpjson record spec elf jsonmp
 FUZZ_DIR := $(OUTPUT)/fuzz
 FUZZ_SRC := tests/fuzz
 
@@ -36,6 +37,7 @@ FUZZ_SRCS_record := loader/json.c loader/mpjson.c loader/output.c loader/ktrace.
 	$(wildcard symbols/*.c)
 FUZZ_SRCS_spec := loader/spec.c loader/util.c
 FUZZ_SRCS_elf := symbols/elf.c symbols/lookup.c
+FUZZ_SRCS_jsonmp := loader/json.c loader/jsonmp.c loader/mpjson.c
 
 # Per-target libFuzzer options.
 FUZZ_OPTS := -timeout=25 -rss_limit_mb=2048 -print_final_stats=1
@@ -43,6 +45,7 @@ FUZZ_OPTS_mpjson := -max_len=4096
 FUZZ_OPTS_record := -max_len=8192
 FUZZ_OPTS_spec := -max_len=512 -dict=$(FUZZ_SRC)/spec.dict
 FUZZ_OPTS_elf := -max_len=65536
+FUZZ_OPTS_jsonmp := -max_len=4096 -dict=$(FUZZ_SRC)/json.dict
 
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 FUZZ_RUNS := $(addprefix fuzz-,$(FUZZ_TARGETS))
