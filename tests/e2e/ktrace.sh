@@ -350,8 +350,11 @@ test_head_exits_promptly_with_long_poll() {
 	kill $gen
 	eq "status" 0 "$status"
 	eq "one line" 1 "$(wc -l <first)"
-	# the first event comes within 0.1 s; leaving may not wait for the 60 s poll
-	[ $took -lt $((base + 1000)) ] || fail "took $took ms; attach + detach alone take $base ms"
+	# the first event comes within 0.1 s; leaving must not wait for the 60 s poll.  The
+	# detach cost varies with the machine's load (one RCU grace period per tracepoint: 1.7 s
+	# measured, then 3.7 s in the next run under ASan on a busy machine), hence 3 s of slack,
+	# still far below the 60 s a missed hang-up would take.
+	[ $took -lt $((base + 3000)) ] || fail "took $took ms; attach + detach alone take $base ms"
 }
 
 test_lost_records_are_counted_per_trace() {
