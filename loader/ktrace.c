@@ -314,6 +314,7 @@ int ktrace__configure(struct ktrace *kt, struct uptrace_bpf *s)
 					       tr & UPT_TRACE_BIT(UPT_TRACE_SIGNAL));
 	err = err ?: bpf_program__set_autoload(s->progs.ktrace_mem_enter, mem);
 	err = err ?: bpf_program__set_autoload(s->progs.ktrace_mem_ret, mem);
+	err = err ?: bpf_program__set_autoload(s->progs.ktrace_gone, sys || mem);
 	if (err)
 		return err;
 	s->rodata->ktrace_filter = kt->opts.filter;
@@ -456,7 +457,10 @@ int ktrace__attach(struct ktrace *kt, struct uptrace_bpf *s)
 
 	if (!tr)
 		return 0;
-	if (bpf_program__autoload(s->progs.ktrace_exec_done))
+	/* first: whatever a thread leaves in the pending maps goes with it */
+	if (bpf_program__autoload(s->progs.ktrace_gone))
+		err = attach_prog(kt, s->progs.ktrace_gone, "sched_process_exit");
+	if (!err && bpf_program__autoload(s->progs.ktrace_exec_done))
 		err = attach_prog(kt, s->progs.ktrace_exec_done, "sched_process_exec");
 	if (!err && bpf_program__autoload(s->progs.ktrace_signal))
 		err = attach_prog(kt, s->progs.ktrace_signal, "signal_generate");

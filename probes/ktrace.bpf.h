@@ -26,7 +26,15 @@
  *
  * Records are stamped just before they are reserved (the loader's reorder window relies on
  * that), sized to their content, and committed with wakeup_flags() like the uprobe
- * records.  A reservation that fails is counted in drops_total and per trace in `kdrops`.
+ * records.  A reservation that fails is counted in drops_total and per trace in `kdrops`,
+ * and so is every other way an event of a traced process can be lost (a full pending map).
+ *
+ * The pending maps (kpend, kexec, kmem) are plain hash maps, not LRU ones: an LRU map
+ * evicts entries before it is full (each CPU takes free nodes in batches from a common list,
+ * and evicts from the inactive list when that runs short), and an evicted entry is an exit
+ * that finds nothing: an event gone without a trace.  In a hash map an entry stays until its
+ * exit (or ktrace_gone, when its thread exits) deletes it, and an insert that fails because
+ * the map is full is counted as lost.
  */
 
 #define AF_INET_    2
@@ -57,18 +65,19 @@ struct {
 	__type(value, __u64);
 } kdrops SEC(".maps");
 
-/* A syscall's arguments from sys_enter to sys_exit, per thread. LRU: a thread killed in
- * the middle of a syscall leaves an entry that is recycled, not leaked. */
+/* A syscall's arguments from sys_enter to sys_exit, per thread: one entry per thread inside
+ * a traced syscall (with --all, every thread blocked in read() holds one).  A killed thread
+ * still passes sys_exit; ktrace_gone removes what a thread leaves when it exits anyway. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
 	__type(key, __u32);
 	__type(value, struct upt_kpend);
 } kpend SEC(".maps");
 
 /* exec arguments, per thread, from sys_enter to sys_exit (execs in flight at once). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 256);
 	__type(key, __u32);
 	__type(value, struct upt_kexec);
@@ -82,9 +91,10 @@ struct {
 	__type(value, struct upt_kexec);
 } kexec_zero SEC(".maps");
 
-/* malloc/calloc/realloc in flight: (tid, op) -> size asked for. */
+/* malloc/calloc/realloc in flight: (tid, op) -> size asked for.  A thread that dies inside
+ * malloc never returns from it: ktrace_gone removes its entry. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct upt_kmem_key);
 	__type(value, struct upt_kmem_val);
@@ -174,6 +184,16 @@ static __always_inline void ktrace_drop(__u32 trace)
 	if (d)
 		__sync_fetch_and_add(d, 1);
 	__sync_fetch_and_add(&drops_total, 1);
+}
+
+/* The trace a syscall (enum upt_ksys, not exec) belongs to. */
+static __always_inline __u32 ktrace_ksys_trace(__u32 ksys)
+{
+	if (ksys == UPT_KSYS_EXECVE || ksys == UPT_KSYS_EXECVEAT)
+		return UPT_TRACE_EXEC;
+	if (ksys >= UPT_KSYS_VFS)
+		return UPT_TRACE_VFS;
+	return ksys == UPT_KSYS_BIND ? UPT_TRACE_BIND : UPT_TRACE_TCP;
 }
 
 static __always_inline __s32 ktrace_err(long ret)
@@ -347,11 +367,15 @@ __noinline int ktrace_exec_enter(__u64 fn, __u64 argv, __u32 emit)
 	if (!emit && ktrace_filter != UPT_KF_EXE)
 		return 0;
 	init = bpf_map_lookup_elem(&kexec_zero, &zero);
-	if (!init || bpf_map_update_elem(&kexec, &tid, init, BPF_ANY))
+	e = init && !bpf_map_update_elem(&kexec, &tid, init, BPF_ANY)
+		    ? bpf_map_lookup_elem(&kexec, &tid)
+		    : NULL;
+	if (!e) {
+		/* kexec full: the events of this exec (with BINARY: of one that may become
+		 * a traced process) cannot be made */
+		ktrace_drop(UPT_TRACE_EXEC);
 		return 0;
-	e = bpf_map_lookup_elem(&kexec, &tid);
-	if (!e)
-		return 0;
+	}
 	e->enter_ts = bpf_ktime_get_boot_ns();
 	e->fn_ptr = fn;
 	e->argv_ptr = argv;
@@ -541,7 +565,8 @@ int ktrace_mem_enter(struct pt_regs *ctx)
 		break;
 	}
 	key.op = op;
-	bpf_map_update_elem(&kmem, &key, &val, BPF_ANY);
+	if (bpf_map_update_elem(&kmem, &key, &val, BPF_ANY))
+		ktrace_drop(UPT_TRACE_MALLOC); /* kmem full: the return cannot be reported */
 	return 0;
 }
 
@@ -922,8 +947,11 @@ int ktrace_sys_enter(struct syscall_trace_enter *ctx)
 	ksys = ksys_op[nr];
 	if (!ksys)
 		return 0;
-	if (bpf_probe_read_kernel(pend.args, sizeof(pend.args), (const void *)ctx->args))
+	if (bpf_probe_read_kernel(pend.args, sizeof(pend.args), (const void *)ctx->args)) {
+		if (ktrace_ok())
+			ktrace_drop(ktrace_ksys_trace(ksys));
 		return 0;
+	}
 	if (ksys == UPT_KSYS_EXECVE || ksys == UPT_KSYS_EXECVEAT) {
 		ktrace_start_pending(bpf_get_current_pid_tgid() >> 32);
 		if (ksys == UPT_KSYS_EXECVE)
@@ -946,7 +974,8 @@ int ktrace_sys_enter(struct syscall_trace_enter *ctx)
 			return 0;
 	}
 	tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&kpend, &tid, &pend, BPF_ANY);
+	if (bpf_map_update_elem(&kpend, &tid, &pend, BPF_ANY))
+		ktrace_drop(ktrace_ksys_trace(ksys)); /* kpend full */
 	return 0;
 }
 
@@ -970,11 +999,33 @@ int ktrace_sys_exit(struct syscall_trace_exit *ctx)
 		return 0;
 	pend = *p;
 	bpf_map_delete_elem(&kpend, &tid);
-	if (pend.ksys != ksys)
+	if (pend.ksys != ksys) {
+		/* an entry whose exit never came (its event is lost); this syscall's own
+		 * enter was not seen */
+		ktrace_drop(ktrace_ksys_trace(pend.ksys));
 		return 0;
+	}
 	if (ksys >= UPT_KSYS_VFS)
 		return ktrace_vfs_exit(&pend, ret);
 	if (ksys == UPT_KSYS_BIND)
 		return ktrace_bind_exit(&pend, ret);
 	return ktrace_tcp_exit(&pend, ret);
+}
+
+/* A thread's exit: what it left in the pending maps goes (it died inside malloc, say). */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ktrace_gone, struct task_struct *task)
+{
+	struct upt_kmem_key key = { .tid = task->pid };
+	__u32 tid = task->pid;
+
+	bpf_map_delete_elem(&kpend, &tid);
+	bpf_map_delete_elem(&kexec, &tid);
+	key.op = UPT_MEM_MALLOC;
+	bpf_map_delete_elem(&kmem, &key);
+	key.op = UPT_MEM_CALLOC;
+	bpf_map_delete_elem(&kmem, &key);
+	key.op = UPT_MEM_REALLOC;
+	bpf_map_delete_elem(&kmem, &key);
+	return 0;
 }

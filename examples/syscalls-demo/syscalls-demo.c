@@ -3,7 +3,7 @@
  * syscalls-demo - does, on command, one of each thing uptrace's kernel traces report, and
  * writes down what it did so a test can hold the trace against it.
  *
- *   syscalls-demo [--wait] [--dir DIR] [--expect FILE] [STEP...]
+ *   syscalls-demo [--wait] [--hold] [--dir DIR] [--expect FILE] [STEP...]
  *   STEP: exec signal malloc bind tcp vfs all churn (none: all)
  *
  * exec    forks twice: one child execs /bin/true with 5 arguments, the other a path that
@@ -22,7 +22,8 @@
  *
  * With --expect FILE, one JSON line per step says what it did (pids, fds, ports,
  * addresses, errnos).  Progress goes to stderr; stdout is left alone (under uptrace -c it
- * is uptrace's).  --wait reads a line from stdin first (so a tracer can attach by pid).
+ * is uptrace's).  --wait reads a line from stdin first (so a tracer can attach by pid);
+ * --hold reads stdin to its end before exiting (so uptrace -p stays until the test says).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -355,7 +356,7 @@ static bool step_matches(const char *arg, size_t k)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: syscalls-demo [--wait] [--dir DIR] [--expect FILE] "
+	fprintf(stderr, "usage: syscalls-demo [--wait] [--hold] [--dir DIR] [--expect FILE] "
 			"[exec|signal|malloc|bind|tcp|vfs|all|churn]...\n");
 	exit(2);
 }
@@ -364,7 +365,7 @@ int main(int argc, char **argv)
 {
 	static const char *const all[] = { "all" };
 	const char *const *run;
-	bool wait = false;
+	bool wait = false, hold = false;
 	int i, j, nrun;
 	char line[16];
 	size_t k;
@@ -372,6 +373,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--wait"))
 			wait = true;
+		else if (!strcmp(argv[i], "--hold"))
+			hold = true;
 		else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
 			dir = argv[++i];
 		else if (!strcmp(argv[i], "--expect") && i + 1 < argc) {
@@ -399,5 +402,7 @@ int main(int argc, char **argv)
 				steps[k].run();
 	if (expect)
 		fclose(expect);
+	while (hold && fgets(line, sizeof(line), stdin))
+		;
 	return 0;
 }

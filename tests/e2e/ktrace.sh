@@ -245,21 +245,26 @@ test_interleaves_with_uprobes_in_time_order() {
 
 # --- who is traced ---------------------------------------------------------------------------------
 
-# Two demos do the same; uptrace -p A sees only A and A's children; with --all, B too.
+# Two demos do the same, at the same time; uptrace -p A sees only A and A's children; with
+# --all, B too.  uptrace -p A ends when A does, so A holds (--hold) until B is done: B's
+# last steps must not come after uptrace has stopped.
 check_other_process() {
 	local all=$1
 	mkfifo a.fifo b.fifo
-	"$DEMO" --wait --dir "$T" --expect a.json exec signal tcp vfs <a.fifo 2>/dev/null &
+	"$DEMO" --wait --hold --dir "$T" --expect a.json exec signal tcp vfs <a.fifo 2>/dev/null &
 	local a=$!
 	"$DEMO" --wait --dir "$T" --expect b.json exec signal tcp vfs <b.fifo 2>/dev/null &
 	local b=$!
 	exec 4>a.fifo 5>b.fifo
+	# uptrace must not hold the fifos open: A would wait for their end for ever
 	# shellcheck disable=SC2086
-	start_uptrace -p $a $all -t exec -t signal -t tcp -t vfs
+	start_uptrace -p $a $all -t exec -t signal -t tcp -t vfs 4>&- 5>&-
 	echo go >&5
 	echo go >&4
-	exec 4>&- 5>&-
-	wait $a $b
+	exec 5>&-
+	wait $b
+	exec 4>&-
+	wait $a
 	wait_uptrace
 	eq "status" 0 "$USTATUS"
 	local pa pb
