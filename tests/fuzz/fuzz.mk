@@ -33,7 +33,8 @@ FUZZ_LIBS := -lbpf -lelf -ldw -lcapstone -lz -lm
 # The sources each target exercises, besides its own fuzz_T.c.
 FUZZ_SRCS_mpjson := loader/json.c loader/mpjson.c
 # output.c hands kernel records to ktrace.c, which brings the skeleton and symbols/ along
-FUZZ_SRCS_record := loader/json.c loader/mpjson.c loader/output.c loader/ktrace.c loader/util.c \
+FUZZ_SRCS_record := loader/json.c loader/mpjson.c loader/output.c loader/ktrace.c loader/links.c \
+	loader/util.c \
 	$(wildcard symbols/*.c)
 FUZZ_SRCS_spec := loader/spec.c loader/util.c
 FUZZ_SRCS_elf := symbols/elf.c symbols/lookup.c
