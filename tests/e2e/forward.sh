@@ -250,4 +250,4 @@ test_bounded_buffer_counts_drops() {
 		"$(grep '^uptrace: 10 events' err)"
 }
 
-run_tests
+run_suite "$FLB" "$FWD_RECV"

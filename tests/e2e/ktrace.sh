@@ -404,10 +404,4 @@ test_bad_trace_options() {
 	assert_nothing_attached
 }
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: the end-to-end tests need root (BPF and uprobes)"
-	echo "e2e: 0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
-[ -x "$UPTRACE" ] && [ -x "$DEMO" ] || { echo "e2e: $UPTRACE or $DEMO is not built (run make)"; exit 1; }
-run_tests
+run_suite "$DEMO"

@@ -166,3 +166,18 @@ run_tests() {
 	[ "$FAILED" -eq 0 ] || echo "failed: ${FAILED_NAMES[*]}"
 	[ "$FAILED" -eq 0 ]
 }
+
+# A suite's last line: its tests, once root and the built files it names (and UPTRACE)
+# are there; not root is a visible skip, a missing file a failure.
+run_suite() {
+	local f
+	if [ "$(id -u)" != 0 ]; then
+		echo "SKIP: the end-to-end tests need root (BPF and uprobes)"
+		echo "e2e: 0 passed, 0 failed, 1 skipped"
+		exit 0
+	fi
+	for f in "$UPTRACE" "$@"; do
+		[ -x "$f" ] || { echo "e2e: $f is not built (run make)"; exit 1; }
+	done
+	run_tests
+}

@@ -302,10 +302,4 @@ test_exec_log() {
 		"$(jq -r "$JQ_EXEC" out | cut -d' ' -f2- | sed "1s/^[0-9]* //")"
 }
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: the end-to-end tests need root (BPF and uprobes)"
-	echo "e2e: 0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
-[ -x "$UPTRACE" ] && [ -x "$FLB" ] || { echo "e2e: $UPTRACE or $FLB is not built (run make)"; exit 1; }
-run_tests
+run_suite "$FLB"

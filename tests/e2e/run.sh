@@ -701,12 +701,4 @@ test_bad_input() {
 	assert_nothing_attached
 }
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: the end-to-end tests need root (BPF and uprobes)"
-	echo "e2e: 0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
-for f in "$UPTRACE" "$FLB" "$FLB_STRIPPED"; do
-	[ -x "$f" ] || { echo "e2e: $f is not built (run make)"; exit 1; }
-done
-run_tests
+run_suite "$FLB" "$FLB_STRIPPED"

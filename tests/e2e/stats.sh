@@ -216,10 +216,4 @@ test_bad_values() {
 		--stats 0.5 "$FLB" flb_input_log_append
 }
 
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root (BPF)"
-	echo "e2e: 0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
-[ -x "$UPTRACE" ] && [ -x "$FLB" ] || { echo "e2e: $UPTRACE or $FLB is not built (run make)"; exit 1; }
-run_tests
+run_suite "$FLB"
