@@ -95,10 +95,9 @@ struct session {
 	struct reorder *reorder;
 	struct render_ctx rctx;
 	struct obuf ob; /* rendered events: JSON lines */
-	struct obuf mp; /* --format msgpack: the same events encoded for writing */
+	struct obuf mp; /* the same events in msgpack (--format msgpack, --forward) */
 	uint64_t unencodable; /* events jsonmp refused (a renderer bug: counted, reported) */
 	struct forward *fwd;  /* --forward: the sender */
-	struct obuf rec;      /* --forward: one event in msgpack */
 	int out_fd;
 	uint64_t events;
 	uint64_t drops_seen;
@@ -554,52 +553,51 @@ static void sym_print(const char *fmt, va_list ap)
 	upt_err("%s", line);
 }
 
+/* --forward: one event, msgpack in rec[0..len), queued with its own time and its tag. */
+static void forward_event(struct session *s, const struct jsonmp_meta *meta, const char *rec,
+			  size_t len)
+{
+	char tag[FWD_MAX_TAG + 1];
+	int64_t sec = meta->sec;
+	uint32_t nsec = meta->nsec;
+	struct timespec now;
+
+	if (!meta->has_time) { /* every event has its time; this is only a fallback */
+		clock_gettime(CLOCK_REALTIME, &now);
+		sec = now.tv_sec;
+		nsec = now.tv_nsec;
+	}
+	if (!s->opts.tag)
+		snprintf(tag, sizeof(tag), "uptrace.%s",
+			 meta->event_type[0] ? meta->event_type : "event");
+	forward__push(s->fwd, s->opts.tag ?: tag, sec, nsec, rec, len);
+}
+
 /*
- * --format msgpack: the rendered lines in s->ob as one msgpack map each, in s->mp.  The
- * renderer always writes valid JSON; an event jsonmp refuses anyway is counted and said
- * in the summary, never dropped silently.
+ * The msgpack sinks: each rendered line in s->ob becomes one msgpack map, once, in s->mp.
+ * --forward queues it (never waiting: the sender thread does the network, forward.c, and an
+ * event that does not fit in --forward-buffer is counted there); --format msgpack keeps it
+ * in s->mp to be written.  The renderer always writes valid JSON; a line jsonmp refuses
+ * anyway is counted and said in the summary, never dropped silently.
  */
-static void encode_msgpack(struct session *s)
+static void encode_msgpack(struct session *s, bool keep)
 {
 	const char *p = s->ob.buf, *end = p + s->ob.len, *nl;
+	struct jsonmp_meta meta;
+	size_t mark;
 
 	ob_reset(&s->mp);
 	for (; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', end - p) ?: end;
-		if (jsonmp_event(p, nl - p, &s->mp, NULL))
-			s->unencodable++;
-	}
-}
-
-/*
- * --forward: each rendered line to msgpack, queued for the receiver with its own time and
- * its tag.  Never waits: the sender thread does the network (forward.c); an event that
- * does not fit in --forward-buffer is counted there and reported in the summary.
- */
-static void forward_events(struct session *s)
-{
-	const char *p = s->ob.buf, *end = p + s->ob.len, *nl;
-	char tag[FWD_MAX_TAG + 1];
-	struct jsonmp_meta meta;
-	struct timespec now;
-
-	for (; p < end; p = nl + 1) {
-		nl = memchr(p, '\n', end - p) ?: end;
-		ob_reset(&s->rec);
-		if (jsonmp_event(p, nl - p, &s->rec, &meta)) {
+		mark = s->mp.len;
+		if (jsonmp_event(p, nl - p, &s->mp, s->fwd ? &meta : NULL)) {
 			s->unencodable++;
 			continue;
 		}
-		if (!meta.has_time) { /* every event has its time; this is only a fallback */
-			clock_gettime(CLOCK_REALTIME, &now);
-			meta.sec = now.tv_sec;
-			meta.nsec = now.tv_nsec;
-		}
-		if (!s->opts.tag)
-			snprintf(tag, sizeof(tag), "uptrace.%s", meta.event_type[0] ? meta.event_type
-										    : "event");
-		forward__push(s->fwd, s->opts.tag ?: tag, meta.sec, meta.nsec, s->rec.buf,
-			      s->rec.len);
+		if (s->fwd)
+			forward_event(s, &meta, s->mp.buf + mark, s->mp.len - mark);
+		if (!keep)
+			s->mp.len = mark;
 	}
 }
 
@@ -610,17 +608,16 @@ static void flush_output(struct session *s)
 	size_t off = 0;
 	ssize_t w;
 
-	if (s->fwd && s->ob.len)
-		forward_events(s);
+	bool mp_out = s->out_fd >= 0 && s->opts.format == FORMAT_MSGPACK;
+
+	if (s->ob.len && (s->fwd || mp_out))
+		encode_msgpack(s, mp_out);
 	if (s->out_fd < 0) { /* --forward without -o */
 		ob_reset(&s->ob);
 		return;
 	}
-
-	if (s->opts.format == FORMAT_MSGPACK && s->ob.len) {
-		encode_msgpack(s);
+	if (mp_out)
 		ob = &s->mp;
-	}
 	while (off < ob->len && !s->out_closed) {
 		w = write(s->out_fd, ob->buf + off, ob->len - off);
 		if (w < 0 && errno == EINTR)
@@ -635,6 +632,7 @@ static void flush_output(struct session *s)
 		off += w;
 	}
 	ob_reset(&s->ob);
+	ob_reset(&s->mp);
 }
 
 /* A record out of the reorder buffer, in time order: one event line. */
@@ -1069,7 +1067,6 @@ int main(int argc, char **argv)
 			       : 0;
 	ob_init(&s.ob);
 	ob_init(&s.mp);
-	ob_init(&s.rec);
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -1138,6 +1135,5 @@ cleanup:
 		close(s.out_fd);
 	ob_free(&s.ob);
 	ob_free(&s.mp);
-	ob_free(&s.rec);
 	return status;
 }

@@ -178,6 +178,20 @@ test_unix_socket() {
 }
 
 # (5) --tag: one tag for everything
+# --forward and --format msgpack -o FILE together: each event is encoded once and the same
+# map goes to both
+test_forward_and_msgpack_file() {
+	trap cleanup_recv EXIT
+	recv_start
+	"$UPTRACE" --forward "127.0.0.1:$RPORT" --format msgpack -o out.mp -c "$FLB -n 6" \
+		"${PROBES[@]}" >stdout 2>err
+	eq "status" 0 "$?"
+	"$TOOLS/mpcat" <out.mp >file.ndjson || fail "out.mp is not a msgpack stream"
+	eq "events in the file" 12 "$(wc -l <file.ndjson)"
+	eq "entries received" 12 "$(wc -l <recv.ndjson)"
+	same_sets "records" "$(jq -cS . file.ndjson | sort)" "$(jq -cS .record recv.ndjson | sort)"
+}
+
 test_fixed_tag() {
 	trap cleanup_recv EXIT
 	recv_start
