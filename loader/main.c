@@ -142,7 +142,7 @@ static const char usage_text[] =
 	"                          then its libraries; uptrace exits when the process does\n"
 	"  -c, --command 'CMD'     run CMD once every probe is attached, trace it, exit with\n"
 	"                          its status; under sudo CMD runs as SUDO_UID/SUDO_GID;\n"
-	"                          CMD's stdout goes to stderr unless -o FILE takes events\n"
+	"                          CMD's stdout goes to stderr while events go to stdout\n"
 	"      --run-as-root       with -c under sudo: keep root for CMD\n"
 	"      --follow            with -p/-c: trace children (fork/clone) too, from their\n"
 	"                          first instruction, and across exec\n"
@@ -211,7 +211,9 @@ static const char usage_text[] =
 	"  uptrace -p \"$(pidof fluent-bit)\" -t tcp -t vfs\n"
 	"  uptrace -c './flb-mini -n 5' -t all flb_input_log_append\n"
 	"  uptrace /bin/bash 'readline%%return($retval:str)'\n"
-	"  uptrace --max-bytes 65536 ./flb-mini 'flb_input_*' > events.ndjson\n";
+	"  uptrace --max-bytes 65536 ./flb-mini 'flb_input_*' > events.ndjson\n"
+	"  uptrace --stats -c './flb-mini -n 1000' 'flb_input_log_append%%return' -o /dev/null\n"
+	"  uptrace --forward 127.0.0.1:24224 -p \"$(pidof fluent-bit)\" flb_input_log_append\n";
 
 static void usage(FILE *f)
 {
