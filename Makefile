@@ -9,6 +9,7 @@
 #   make install   the binary, uptrace(1) and the bash completion under $(DESTDIR)$(PREFIX)
 #                  (PREFIX=/usr/local, DESTDIR= by default); make uninstall removes them
 #   make deb       build/uptrace_VERSION_ARCH.deb (dpkg-deb; Depends from dpkg-shlibdeps)
+#   make deb-check the package installed with apt on a fresh Debian 12 (debootstrap), run there
 #   make version   print the version uptrace --version will say
 #   make dist-version  write it to VERSION, for a source tree without .git
 
@@ -204,7 +205,7 @@ test: test-plain test-san
 
 # ---- install, deb, clean --------------------------------------------------------------------
 
-.PHONY: install uninstall deb version dist-version clean deps
+.PHONY: install uninstall deb deb-check version dist-version clean deps
 
 $(OUTPUT)/uptrace.1: dist/uptrace.1 $(VERSION_STAMP)
 	$(call msg,GEN,$@)
@@ -233,6 +234,10 @@ deb: $(OUTPUT)/uptrace $(OUTPUT)/uptrace.1
 	$(Q)dist/mkdeb.sh $(OUTPUT)/deb '$(VERSION)' $(OUTPUT) >/dev/null
 endif
 
+# the package on a fresh Debian 12 (debootstrap, network; about a minute): not part of make test
+deb-check: deb
+	$(Q)dist/check-clean-install.sh $(OUTPUT)/uptrace_*.deb
+
 version:
 	@echo '$(VERSION)'
 
@@ -242,7 +247,7 @@ dist-version:
 
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libmsgpack-dev libcmocka-dev pkg-config jq binutils bpftrace libcapstone-dev xz-utils \
-	util-linux libclang-rt-14-dev groff-base man-db dpkg-dev bsdutils sqlite3 openssl iproute2
+	util-linux libclang-rt-14-dev groff-base man-db dpkg-dev debootstrap bsdutils sqlite3 openssl iproute2
 
 deps:
 	apt-get update -qq
