@@ -709,6 +709,10 @@ static void put_vfs_path(struct obuf *ob, const struct upt_vfs_rec *r)
 	size_t n = strnlen(p, r->path_len);
 
 	put_key(ob, "path");
+	if (r->flags2 & UPT_VFS_PATH_FAULT) {
+		ob_puts(ob, "null");
+		return;
+	}
 	switch (r->kind) {
 	case UPT_VFS_PATH_USER:
 	case UPT_VFS_PATH_FILE:
@@ -754,6 +758,11 @@ static void put_vfs(struct obuf *ob, const struct upt_vfs_rec *r)
 	}
 	if (r->flags2 & UPT_VFS_CUT)
 		ob_puts(ob, ",\"path_truncated\":true");
+	/* path stays a string or null, and kernel events flat: why it is null, in two keys */
+	if (r->flags2 & UPT_VFS_PATH_FAULT) {
+		ob_printf(ob, ",\"path_errno\":%d,\"path_address\":", -r->path_err);
+		ob_json_hex(ob, r->ino);
+	}
 }
 
 void ktrace_put_fields(struct obuf *ob, const void *data, size_t size)

@@ -44,6 +44,7 @@
 #define S_IFSOCK_   0140000
 #define O_CREAT_    0100
 #define O_WRONLY_   01
+#define EFAULT_     14
 #define O_TRUNC_    01000
 
 #define PIPEFS_MAGIC_	    0x50495045
@@ -823,10 +824,18 @@ __noinline int ktrace_vfs_user(struct upt_vfs_rec *rec, __u64 upath)
 		return 0;
 	rec->kind = UPT_VFS_PATH_USER;
 	bkt = bpf_map_lookup_elem(&kbucket, &zero);
-	if (bkt && upath)
+	if (!upath)
+		r = -EFAULT_;
+	else if (bkt)
 		r = bpf_probe_read_user_str(bkt, UPT_VFS_PATH_MAX, (const void *)upath);
-	if (r > 0)
+	if (r > 0) {
 		slot = r;
+	} else if (r < 0) {
+		/* said, not dropped: the path is an address the task could not give us */
+		rec->flags2 |= UPT_VFS_PATH_FAULT;
+		rec->path_err = r;
+		rec->ino = upath;
+	}
 	if (slot >= UPT_VFS_PATH_MAX)
 		rec->flags2 |= UPT_VFS_CUT;
 	slot &= UPT_VFS_PATH_MAX * 2 - 1;

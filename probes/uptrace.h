@@ -368,6 +368,8 @@ enum upt_vfs_path {
 #define UPT_VFS_CUT	  (1u << 0) /* the path was longer or deeper than kept */
 #define UPT_VFS_HAS_FD	  (1u << 1) /* fd holds a descriptor */
 #define UPT_VFS_HAS_BYTES (1u << 2) /* read/write family: bytes holds the result */
+#define UPT_VFS_PATH_FAULT (1u << 3) /* the caller's path could not be read: path_err
+				       * holds the -errno, ino the address */
 
 struct upt_vfs_rec {
 	struct upt_rec_hdr hdr;
@@ -382,7 +384,7 @@ struct upt_vfs_rec {
 	__s32 error;
 	__s64 bytes; /* read/write family: the result */
 	__u64 ino;   /* fd operations: the inode number */
-	__u32 pad;
+	__s32 path_err;
 	/* then the path's bytes */
 };
 

@@ -18,6 +18,7 @@
  *         pending on a non-blocking socket (EAGAIN)
  * vfs     creates, writes, closes, opens (openat2), reads, preads, closes and unlinks
  *         DIR/syscalls-demo.PID.txt; makes and removes a directory; opens a missing file
+ *         and, with a bad pointer (1), a path nobody can read (EFAULT)
  * churn   (not part of "all") 20000 malloc(100)/free pairs as fast as it can: a burst
  *
  * With --expect FILE, one JSON line per step says what it did (pids, fds, ports,
@@ -303,7 +304,7 @@ STEP void step_vfs(void)
 	static const char text[] = "hello, uptrace\n";
 	struct open_how how = { .flags = O_RDONLY };
 	char path[4096], missing[4096], sub[4096], buf[64];
-	int fd, fd2, nread, npread, err_missing;
+	int fd, fd2, nread, npread, err_missing, err_fault;
 
 	snprintf(path, sizeof(path), "%s/syscalls-demo.%d.txt", dir, getpid());
 	snprintf(missing, sizeof(missing), "%s/syscalls-demo.%d.missing", dir, getpid());
@@ -324,14 +325,16 @@ STEP void step_vfs(void)
 	if (mkdir(sub, 0750) || rmdir(sub))
 		die(sub);
 	err_missing = open(missing, O_RDONLY) < 0 ? errno : 0;
+	/* a path the kernel cannot read either: EFAULT, and a path uptrace cannot read */
+	err_fault = syscall(SYS_openat, AT_FDCWD, (const char *)1, O_RDONLY, 0) < 0 ? errno : 0;
 	if (expect)
 		fprintf(expect,
 			"{\"step\":\"vfs\",\"pid\":%d,\"path\":\"%s\",\"fd\":%d,\"written\":%zu,"
 			"\"fd2\":%d,"
 			"\"read\":%d,\"pread\":%d,\"dir\":\"%s\",\"missing\":\"%s\","
-			"\"err_missing\":%d}\n",
+			"\"err_missing\":%d,\"err_fault\":%d}\n",
 			getpid(), path, fd, sizeof(text) - 1, fd2, nread, npread, sub, missing,
-			err_missing);
+			err_missing, err_fault);
 }
 
 /* ---- main ------------------------------------------------------------------------------- */

@@ -199,6 +199,12 @@ $h,\"operation\":15,\"operation_name\":\"rmdir\",\"path\":\"$dir\",\"flags\":0,\
 $h,\"operation\":0,\"operation_name\":\"openat\",\"path\":\"$missing\",\"flags\":0,\"mode\":0,\"fd\":null,\"error_raw\":2}" \
 		"$(jq -c --arg p "$path" --arg d "$dir" --arg m "$missing" \
 			'select(.path == $p or .path == $d or .path == $m) | del(.time)' out)"
+	# a path that cannot be read is null, and path_errno/path_address say why (the kernel
+	# could not read it either: EFAULT)
+	eq "EFAULT from the kernel" 14 "$(xp vfs err_fault)"
+	same "the unreadable path" \
+		"$h,\"operation\":0,\"operation_name\":\"openat\",\"path\":null,\"flags\":0,\"mode\":0,\"fd\":null,\"error_raw\":14,\"path_errno\":14,\"path_address\":\"0x1\"}" \
+		"$(jq -c 'select(.path_errno != null) | del(.time)' out)"
 	# the expect file: opened (creat-like fopen "w"), written once, closed
 	eq "expect file events" "openat write close" \
 		"$(jq -r --arg e "$T/expect.json" 'select(.path == $e) | .operation_name' out | xargs)"

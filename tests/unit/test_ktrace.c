@@ -347,6 +347,16 @@ static void test_vfs(void **state)
 			    COMMON("vfs", "app") ",\"operation\":4,\"operation_name\":\"read\","
 			    "\"path\":\"/etc/hostname\",\"flags\":0,\"mode\":0,\"fd\":3,"
 			    "\"error_raw\":9,\"bytes\":null,\"path_truncated\":true}\n");
+	/* a caller's path that could not be read: null, and why, flat */
+	n = vfs_rec(buf, UPT_VFS_UNLINK, UPT_VFS_PATH_USER, "", 0);
+	r->error = 14;
+	r->flags2 = UPT_VFS_PATH_FAULT;
+	r->path_err = -14;
+	r->ino = 0x7ffd1000;
+	assert_string_equal(render(buf, n),
+			    COMMON("vfs", "app") ",\"operation\":11,\"operation_name\":\"unlink\","
+			    "\"path\":null,\"flags\":0,\"mode\":0,\"fd\":null,\"error_raw\":14,"
+			    "\"path_errno\":14,\"path_address\":\"0x7ffd1000\"}\n");
 	n = vfs_rec(buf, UPT_VFS_WRITE, UPT_VFS_PATH_PIPE, "", 0);
 	r->ino = 90481;
 	r->bytes = 3;
