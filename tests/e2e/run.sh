@@ -279,6 +279,14 @@ start_waiting() {
 	"$@" <go.fifo >target.out 2>target.err &
 	TPID=$!
 	exec 3>go.fifo
+	# the fifo is open, but the child may still be the shell that opened it: wait for exec
+	local i exe
+	exe=$(realpath "$1")
+	for i in $(seq 1 100); do
+		[ "$(readlink "/proc/$TPID/exe")" = "$exe" ] && return 0
+		sleep 0.02
+	done
+	fail "$1 did not start"
 }
 release() {
 	echo go >&3
