@@ -118,14 +118,6 @@ struct forward {
 	msgpack_unpacker unp;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* One line from the sender thread, not interleaved with another thread's. */
 static void fwd_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void fwd_say(const char *fmt, ...)
@@ -255,7 +247,7 @@ static struct batch *open_batch(struct forward *f, const char *tag, size_t tlen)
 		return NULL;
 	}
 	assert(b->wire.len == batch_header_len(tlen));
-	b->opened_ns = mono_ns();
+	b->opened_ns = upt_mono_ns();
 	f->held += b->wire.len + FWD_OPTS_BYTES;
 	return b;
 }
@@ -433,7 +425,7 @@ static void backoff(struct forward *f, const char *why)
 	if (f->ai_list)
 		freeaddrinfo(f->ai_list);
 	f->ai_list = f->ai_cur = NULL;
-	f->next_try_ns = mono_ns() + f->backoff_ms * NS_PER_MS;
+	f->next_try_ns = upt_mono_ns() + f->backoff_ms * NS_PER_MS;
 	f->backoff_ms =
 		f->backoff_ms * 2 > FWD_BACKOFF_MAX_MS ? FWD_BACKOFF_MAX_MS : f->backoff_ms * 2;
 }
@@ -481,7 +473,7 @@ static int conn_start(struct forward *f, const struct sockaddr *sa, socklen_t sa
 	f->fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (f->fd < 0)
 		return -errno;
-	f->connect_start_ns = mono_ns();
+	f->connect_start_ns = upt_mono_ns();
 	if (!connect(f->fd, sa, salen)) {
 		conn_up(f);
 		return 0;
@@ -586,7 +578,7 @@ static int send_batches(struct forward *f)
 		else
 			f->st.sent += b->entries;
 		b->sent = true;
-		b->written_ns = mono_ns();
+		b->written_ns = upt_mono_ns();
 		f->last_written = b;
 		pthread_mutex_unlock(&f->lock);
 		f->cur = NULL;
@@ -728,7 +720,7 @@ static void *sender(void *arg)
 	int n, err, timeout;
 
 	for (;;) {
-		now = mono_ns();
+		now = upt_mono_ns();
 		pthread_mutex_lock(&f->lock);
 		tick(f, now, &t);
 		pthread_mutex_unlock(&f->lock);
@@ -771,7 +763,7 @@ static void *sender(void *arg)
 		if (f->state == CONN_CONNECTING) {
 			if (pfd[1].revents)
 				connect_done(f);
-			else if (mono_ns() - f->connect_start_ns >
+			else if (upt_mono_ns() - f->connect_start_ns >
 				 FWD_CONNECT_TIMEOUT_MS * NS_PER_MS)
 				backoff(f, "connect timed out");
 		} else if (f->state == CONN_UP && pfd[1].revents) {
@@ -813,7 +805,7 @@ int forward__new(const struct forward_opts *opts, struct forward **fp)
 	if (getrandom(f->chunk_prefix, sizeof(f->chunk_prefix), GRND_NONBLOCK) !=
 	    sizeof(f->chunk_prefix)) {
 		/* no entropy yet this early after boot: time and pid still make ids unique */
-		uint64_t x = mono_ns() ^ ((uint64_t)getpid() << 32);
+		uint64_t x = upt_mono_ns() ^ ((uint64_t)getpid() << 32);
 
 		memcpy(f->chunk_prefix, &x, sizeof(x));
 	}
@@ -846,7 +838,7 @@ static void stop_thread(struct forward *f, uint32_t timeout_ms)
 		return;
 	pthread_mutex_lock(&f->lock);
 	f->closing = true;
-	f->deadline_ns = mono_ns() + timeout_ms * NS_PER_MS;
+	f->deadline_ns = upt_mono_ns() + timeout_ms * NS_PER_MS;
 	pthread_mutex_unlock(&f->lock);
 	wake(f);
 	pthread_join(f->thread, NULL);

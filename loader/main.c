@@ -684,18 +684,7 @@ static void report_drops(struct session *s)
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return upt_mono_ns() / 1000000;
 }
 
 /*
@@ -712,7 +701,7 @@ static void stats_report(struct session *s, uint64_t end_ns, bool text, bool jso
 	if (end_ns)
 		stats__final(s->stats, end_ns, f, ob, &wall);
 	else
-		stats__tick(s->stats, now_ns(), f, ob, &wall);
+		stats__tick(s->stats, upt_mono_ns(), f, ob, &wall);
 }
 
 /* Has the reader of our output gone away (a pipe whose read end is closed)? */
@@ -775,8 +764,9 @@ static int event_loop(struct session *s)
 		held = reorder__timeout_ms(s->reorder, reorder_now_ns());
 		if (held >= 0 && held < timeout)
 			timeout = held;
-		if (s->stats && stats__timeout_ms(s->stats, now_ns()) < timeout)
-			timeout = stats__timeout_ms(s->stats, now_ns());
+		held = s->stats ? stats__timeout_ms(s->stats, upt_mono_ns()) : -1;
+		if (held >= 0 && held < timeout)
+			timeout = held;
 		if (deadline) {
 			now = now_ms();
 			if (now >= deadline)
@@ -797,7 +787,7 @@ static int event_loop(struct session *s)
 		 * without a wakeup are waiting */
 		idle_ms = n > 0 && s->opts.wake_ms ? (int)s->opts.wake_ms : (int)s->opts.poll_ms;
 		report_drops(s);
-		if (s->stats && stats__due(s->stats, now_ns()))
+		if (s->stats && stats__due(s->stats, upt_mono_ns()))
 			stats_report(s, 0, true, true);
 		flush_output(s);
 		if (s->opts.count && s->events >= s->opts.count)
@@ -1090,7 +1080,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if ((s.opts.stats_text || s.opts.stats_json) &&
-	    stats__new(s.rctx.probes, s.rctx.nprobes, s.opts.stats_ms * 1000000, now_ns(),
+	    stats__new(s.rctx.probes, s.rctx.nprobes, s.opts.stats_ms * 1000000, upt_mono_ns(),
 		       &s.stats)) {
 		status = 1;
 		goto cleanup;
@@ -1103,7 +1093,7 @@ int main(int argc, char **argv)
 		reorder__flush(s.reorder);
 	}
 	report_drops(&s);
-	end_ns = now_ns();
+	end_ns = upt_mono_ns();
 	if (s.stats)
 		stats_report(&s, end_ns, false, true);
 	flush_output(&s);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -14,6 +15,14 @@ FILE *upt_errf;
 int upt_verbose;
 bool upt_tty;
 bool upt_colour;
+
+uint64_t upt_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 void upt_term_init(bool quiet)
 {

@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -19,6 +20,9 @@ extern FILE *upt_errf;
 extern int upt_verbose;
 extern bool upt_tty;	/* stderr is a terminal and -q was not given */
 extern bool upt_colour; /* ... and colour is welcome */
+
+/* CLOCK_MONOTONIC in nanoseconds: intervals, deadlines, timeouts. */
+uint64_t upt_mono_ns(void);
 
 /* Decide upt_tty and upt_colour from stderr, -q and the environment. */
 void upt_term_init(bool quiet);
