@@ -256,4 +256,4 @@ deps:
 clean:
 	rm -rf build build-san $(EXAMPLES)
 
--include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)
+-include $(shell find $(OUTPUT) -name '*.d' -type f 2>/dev/null)

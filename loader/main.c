@@ -28,7 +28,10 @@
 #include <sys/pidfd.h>
 #include <sys/syscall.h>
 
+#include <bpf/libbpf.h>
+
 #include "command.h"
+#include "kfeatures.h"
 #include "forward.h"
 #include "json.h"
 #include "jsonmp.h"
@@ -60,7 +63,8 @@ struct options {
 	bool follow;
 	bool run_as_root;
 	bool exact_entry;
-	enum { MODE_TRACE, MODE_LIST, MODE_EXPLAIN } mode;
+	enum { MODE_TRACE, MODE_LIST, MODE_EXPLAIN, MODE_CHECK, MODE_VERSION } mode;
+	bool portable;	    /* --portable: the copy path of kernels without the 6.16 kfuncs */
 	bool names_only; /* --names */
 	const char *debug_dirs[MAX_DEBUG_DIRS + 1]; /* NULL-terminated */
 	int ndebug_dirs;
@@ -190,7 +194,13 @@ static const char usage_text[] =
 	"                          (default 1000); events still come out when they arrive\n"
 	"  -q, --quiet             no banner, no colour; the summary only when events were lost\n"
 	"  -v, --verbose           say what is resolved and attached (twice: libbpf debug)\n"
-	"  -V, --version           print the version\n"
+	"      --check             say what this kernel offers, load every BPF program on it\n"
+	"                          and report its stack; the last line is the copy path\n"
+	"                          taken (kfunc on 6.16+, else portable); status 2 when\n"
+	"                          uptrace cannot run here, with the reason\n"
+	"      --portable          copy arguments the way every supported kernel can, even\n"
+	"                          where the 6.16 dynptr kfuncs are there (same output)\n"
+	"  -V, --version           print the version (with -v, also what --check says)\n"
 	"  -h, --help              this help\n"
 	"\n"
 	"Output: NDJSON on stdout, one event per line:\n"
@@ -268,6 +278,8 @@ enum {
 	OPT_TAG,
 	OPT_FWD_BUFFER,
 	OPT_FWD_TIMEOUT,
+	OPT_CHECK,
+	OPT_PORTABLE,
 };
 
 /* With -p/-c BINARY is optional: the first word is BINARY when it is a path or a library
@@ -339,6 +351,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "stats-json", optional_argument, NULL, OPT_STATS_JSON },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "portable", no_argument, NULL, OPT_PORTABLE },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -485,8 +499,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 			upt_verbose++;
 			break;
 		case 'V':
-			printf("uptrace %s\n", UPTRACE_VERSION);
-			exit(0);
+			o->mode = MODE_VERSION;
+			break;
+		case OPT_CHECK:
+			o->mode = MODE_CHECK;
+			break;
+		case OPT_PORTABLE:
+			o->portable = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -494,6 +514,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 			fprintf(stderr, "Try 'uptrace --help'.\n");
 			return -EINVAL;
 		}
+	}
+	if (o->mode == MODE_VERSION || o->mode == MODE_CHECK) {
+		if (optind < argc) {
+			upt_err("%s takes no arguments", o->mode == MODE_CHECK ? "--check"
+									     : "--version");
+			return -EINVAL;
+		}
+		return 0;
 	}
 	if (o->mode != MODE_TRACE)
 		return parse_query_args(argc, argv, o);
@@ -544,6 +572,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* libbpf speaks only with -v (warnings, the verifier log) or -vv (debug): uptrace itself
+ * says what failed, once, naming the object. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && upt_verbose < 2)
+		return 0;
+	if (level != LIBBPF_DEBUG && !upt_verbose)
+		return 0;
+	return vfprintf(upt_errf ? upt_errf : stderr, fmt, ap);
 }
 
 /* symbols/ messages are whole lines: print each once, with our prefix, made harmless. */
@@ -972,6 +1011,7 @@ static int setup(struct session *s)
 		.trace_all = s->opts.trace_all,
 		.exe = s->opts.command || s->opts.npids ? NULL : s->opts.binary,
 		.cmd_pending = s->opts.command != NULL,
+		.portable = s->opts.portable,
 		.sample = on_sample,
 		.ctx = s,
 	};
@@ -1042,8 +1082,16 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	upt_term_init(s.opts.quiet);
 	sym_set_print(sym_print);
+	libbpf_set_print(libbpf_print);
 	/* debug info comes from this machine; a debuginfod download is not ours to start */
 	unsetenv("DEBUGINFOD_URLS");
+	if (s.opts.mode == MODE_VERSION) {
+		printf("uptrace %s (libbpf %s)\n", UPTRACE_VERSION, libbpf_version_string());
+		/* -v: what this kernel offers and the path uptrace takes on it */
+		return upt_verbose && features__check(stdout, s.opts.portable) ? EXIT_USAGE : 0;
+	}
+	if (s.opts.mode == MODE_CHECK)
+		return features__check(stdout, s.opts.portable) ? EXIT_USAGE : 0;
 	if (s.opts.mode == MODE_LIST)
 		return list_functions(s.opts.binary, s.opts.npids ? s.opts.pids[0] : 0,
 				      s.opts.nprobes ? s.opts.probes[0] : NULL, s.opts.debug_dirs,

@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "kfeatures.h"
 #include "ktrace.h"
 #include "links.h"
 #include "tracer.h"
@@ -34,6 +35,7 @@ struct tracer {
 	struct bpf_link **links;
 	struct bpf_link *fork_link, *exit_link;
 	struct ktrace *kt;
+	struct kfeatures kfeat;
 	uint32_t nprobes;
 	uint32_t nuprobes; /* probes[0..nuprobes) are uprobes; then one per kernel trace */
 	int ncpus;
@@ -130,17 +132,6 @@ static int pair_returns(struct tracer *t)
 			return err;
 	}
 	return 0;
-}
-
-/* libbpf speaks only with -v (warnings, the verifier log) or -vv (debug): uptrace itself
- * says what failed, once, naming the object. */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG && upt_verbose < 2)
-		return 0;
-	if (level != LIBBPF_DEBUG && !upt_verbose)
-		return 0;
-	return vfprintf(upt_errf ? upt_errf : stderr, fmt, ap);
 }
 
 /* Kernel traces of -p/-c processes follow their children, as --follow makes uprobes do. */
@@ -254,10 +245,10 @@ static int sample_cb(void *ctx, void *data, size_t size)
 
 int tracer__load(struct tracer *t)
 {
+	enum copy_path path;
 	uint32_t i;
 	int err;
 
-	libbpf_set_print(libbpf_print);
 	t->ncpus = libbpf_num_possible_cpus();
 	if (t->ncpus < 0)
 		return t->ncpus;
@@ -270,12 +261,19 @@ int tracer__load(struct tracer *t)
 	err = setup_ktrace(t);
 	if (err)
 		return err;
+	err = features__probe(&t->kfeat);
+	err = err ?: features__require(&t->kfeat);
+	if (err)
+		return err;
 	t->skel = uptrace_bpf__open();
 	if (!t->skel) {
 		err = -errno;
 		upt_err("cannot open the BPF object: %s", strerror(-err));
 		return err;
 	}
+	path = features__path(&t->kfeat, t->opts.portable);
+	t->skel->rodata->have_read_dynptr = path == COPY_KFUNC;
+	upt_info("kernel %s: %s copy path", t->kfeat.release, features__path_name(path));
 	err = size_maps(t);
 	err = err ?: ktrace__configure(t->kt, t->skel);
 	if (err) {

@@ -39,6 +39,7 @@ struct tracer_opts {
 	bool trace_all;
 	const char *exe;
 	bool cmd_pending;
+	bool portable;		  /* --portable: the copy path every kernel has */
 	tracer_sample_fn sample;  /* called for every record, in ring order */
 	void *ctx;
 };

@@ -109,9 +109,6 @@ struct {
 	__uint(value_size, UPT_VFS_PATH_MAX);
 } kbucket SEC(".maps");
 
-extern int bpf_probe_read_kernel_dynptr(struct bpf_dynptr *dptr, __u32 off, __u32 size,
-					const void *unsafe_ptr) __ksym;
-
 /* ---- who is traced ------------------------------------------------------------------- */
 
 static __always_inline bool ktrace_task_exe_ok(struct task_struct *task)
@@ -711,47 +708,85 @@ __noinline int ktrace_walk_step(struct ktrace_walk_state *w)
 }
 
 /*
- * The path of an open file, walked up to the root of its mount namespace.  With dp NULL it
- * only measures; otherwise it writes the path so that it ends at byte `end` of the record,
- * from the last component backwards, so a path cut at `room` keeps its tail.  Returns the
- * bytes measured or written.
+ * A walk up an open file's path, one bpf_loop() step a component, so that the verifier
+ * checks a step once rather than UPT_VFS_DEPTH times over.  The measuring walk only counts;
+ * the writing walk puts the path in the record `dp` so that it ends at byte `end`, from the
+ * last component backwards, so a path cut at `room` keeps its tail.
  */
-static __always_inline __u32 ktrace_walk(struct file *f, struct bpf_dynptr *dp, __u32 end,
-					 __u32 room, bool *cut)
-{
-	struct ktrace_walk_state w = {};
-	struct vfsmount *vmnt = BPF_CORE_READ(f, f_path.mnt);
-	__u32 used = 0, len, i;
-	char slash = '/';
+struct ktrace_walk {
+	struct ktrace_walk_state w;
+	struct bpf_dynptr dp; /* the record, for the writing walk */
+	__u32 end;
+	__u32 room;
+	__u32 used; /* bytes measured or written */
+	bool cut;   /* longer than room, a name over 255 bytes, or deeper than UPT_VFS_DEPTH */
+	bool done;  /* the root was reached */
+};
 
-	w.d = (__u64)BPF_CORE_READ(f, f_path.dentry);
-	w.mnt = (__u64)vmnt - bpf_core_field_offset(struct mount, mnt);
-	for (i = 0; i < UPT_VFS_DEPTH; i++) {
-		if (!ktrace_walk_step(&w))
-			return used;
-		len = w.len;
-		if (len > 255 || used + len + 1 > room) {
-			*cut = true;
-			return used;
-		}
-		used += len + 1;
-		if (dp) {
-			bpf_probe_read_kernel_dynptr(dp, end - used + 1, len, (const void *)w.name);
-			bpf_dynptr_write(dp, end - used, &slash, 1, 0);
-		}
+/* The next component's length, counted in k->used; 0 when the walk stops. */
+static __always_inline __u32 ktrace_walk_next(struct ktrace_walk *k)
+{
+	__u32 len;
+
+	if (!ktrace_walk_step(&k->w)) {
+		k->done = true;
+		return 0;
 	}
-	*cut = true;
-	return used;
+	len = k->w.len;
+	if (len > 255 || k->used + len + 1 > k->room) {
+		k->cut = true;
+		return 0;
+	}
+	k->used += len + 1;
+	return len;
+}
+
+static long ktrace_measure_cb(__u32 i, struct ktrace_walk *k)
+{
+	return ktrace_walk_next(k) ? 0 : 1;
+}
+
+static long ktrace_write_cb(__u32 i, struct ktrace_walk *k)
+{
+	char slash = '/';
+	__u32 len = ktrace_walk_next(k);
+
+	if (!len)
+		return 1;
+	upt_dp_read(&k->dp, k->end - k->used + 1, len, (const void *)k->w.name, UPT_RD_KERNEL);
+	bpf_dynptr_write(&k->dp, k->end - k->used, &slash, 1, 0);
+	return 0;
+}
+
+/* Start a walk of f's path: the callers run one of the callbacks above, then ktrace_walk_end(). */
+static __always_inline void ktrace_walk_start(struct file *f, struct ktrace_walk *k, __u32 end,
+					      __u32 room)
+{
+	struct vfsmount *vmnt = BPF_CORE_READ(f, f_path.mnt);
+
+	k->w.d = (__u64)BPF_CORE_READ(f, f_path.dentry);
+	k->w.mnt = (__u64)vmnt - bpf_core_field_offset(struct mount, mnt);
+	k->end = end;
+	k->room = room;
+	k->used = 0;
+	k->done = false;
+}
+
+/* Bytes measured or written; a walk that did not reach the root is cut. */
+static __always_inline __u32 ktrace_walk_end(struct ktrace_walk *k)
+{
+	if (!k->done)
+		k->cut = true;
+	return k->used;
 }
 
 /* Reserve, fill and submit a vfs record whose path comes from an open file. */
 __noinline int ktrace_vfs_file(struct upt_vfs_rec *rec, __u64 file)
 {
 	struct file *f = (struct file *)file;
+	struct ktrace_walk k = {};
 	struct inode *ino;
-	struct bpf_dynptr dp;
 	__u32 len = 0, total, magic;
-	bool cut = false;
 	char slash = '/';
 	__u64 now;
 
@@ -775,7 +810,9 @@ __noinline int ktrace_vfs_file(struct upt_vfs_rec *rec, __u64 file)
 				len = 0;
 		} else {
 			rec->kind = UPT_VFS_PATH_FILE;
-			len = ktrace_walk(f, NULL, 0, UPT_VFS_PATH_MAX, &cut);
+			ktrace_walk_start(f, &k, 0, UPT_VFS_PATH_MAX);
+			bpf_loop(UPT_VFS_DEPTH, ktrace_measure_cb, &k, 0);
+			len = ktrace_walk_end(&k);
 			if (!len)
 				len = 1; /* "/" */
 		}
@@ -783,8 +820,8 @@ __noinline int ktrace_vfs_file(struct upt_vfs_rec *rec, __u64 file)
 	len &= UPT_VFS_PATH_MAX * 2 - 1;
 	total = sizeof(*rec) + len;
 	now = bpf_ktime_get_boot_ns();
-	if (bpf_ringbuf_reserve_dynptr(&events, total, 0, &dp)) {
-		bpf_ringbuf_discard_dynptr(&dp, 0);
+	if (bpf_ringbuf_reserve_dynptr(&events, total, 0, &k.dp)) {
+		bpf_ringbuf_discard_dynptr(&k.dp, 0);
 		ktrace_drop(UPT_TRACE_VFS);
 		return 0;
 	}
@@ -793,21 +830,23 @@ __noinline int ktrace_vfs_file(struct upt_vfs_rec *rec, __u64 file)
 	if (rec->kind == UPT_VFS_PATH_FILE) {
 		/* the path ends the record; one that changed between the passes comes out
 		 * shorter or cut, never out of bounds */
-		rec->path_len = ktrace_walk(f, &dp, total, len, &cut);
+		ktrace_walk_start(f, &k, total, len);
+		bpf_loop(UPT_VFS_DEPTH, ktrace_write_cb, &k, 0);
+		rec->path_len = ktrace_walk_end(&k);
 		if (!rec->path_len) {
-			bpf_dynptr_write(&dp, total - 1, &slash, 1, 0);
+			bpf_dynptr_write(&k.dp, total - 1, &slash, 1, 0);
 			rec->path_len = 1;
 		}
 		rec->path_off = len - rec->path_len;
 	} else if (rec->kind == UPT_VFS_PATH_ANON && len) {
-		bpf_probe_read_kernel_dynptr(&dp, sizeof(*rec), len,
-					     BPF_CORE_READ(f, f_path.dentry, d_name.name));
+		upt_dp_read(&k.dp, sizeof(*rec), len, BPF_CORE_READ(f, f_path.dentry, d_name.name),
+			    UPT_RD_KERNEL);
 	}
-	if (cut)
+	if (k.cut)
 		rec->flags2 |= UPT_VFS_CUT;
 	ktrace_hdr(&rec->hdr, UPT_REC_VFS, total, now);
-	bpf_dynptr_write(&dp, 0, rec, sizeof(*rec), 0);
-	bpf_ringbuf_submit_dynptr(&dp, wakeup_flags(now));
+	bpf_dynptr_write(&k.dp, 0, rec, sizeof(*rec), 0);
+	bpf_ringbuf_submit_dynptr(&k.dp, wakeup_flags(now));
 	return 0;
 }
 
@@ -846,8 +885,8 @@ __noinline int ktrace_vfs_user(struct upt_vfs_rec *rec, __u64 upath)
 		ktrace_drop(UPT_TRACE_VFS);
 		return 0;
 	}
-	r = slot ? bpf_probe_read_user_str_dynptr(&dp, sizeof(*rec), slot, (const void *)upath) : 0;
-	rec->path_len = r > 1 ? r - 1 : 0;
+	r = upt_dp_read(&dp, sizeof(*rec), slot, (const void *)upath, UPT_RD_USER_STR);
+	rec->path_len = r > 0 ? r : 0;
 	ktrace_hdr(&rec->hdr, UPT_REC_VFS, total, now);
 	bpf_dynptr_write(&dp, 0, rec, sizeof(*rec), 0);
 	bpf_ringbuf_submit_dynptr(&dp, wakeup_flags(now));
