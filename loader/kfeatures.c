@@ -248,17 +248,12 @@ static void chain_text(const struct subprogs *sp, char *out, size_t size)
 				frame_bytes(sp->depth[s]));
 }
 
-/*
- * The deepest call chain of a loaded program, in bytes of BPF stack, and its frames in
- * `frames`; -errno if it cannot be told.
- */
-static int prog_stack(const struct bpf_program *prog, const char *log, char *frames,
-		      size_t size)
+int kfeatures_chain_stack(const struct bpf_insn *insn, size_t cnt, const char *log, char *frames,
+			  size_t size)
 {
-	const struct bpf_insn *insn = bpf_program__insns(prog);
-	size_t cnt = bpf_program__insn_cnt(prog), i;
 	struct subprogs *sp;
 	struct bpf_insn *copy;
+	size_t i;
 	int err;
 
 	if (!insn || !cnt)
@@ -304,11 +299,7 @@ static bool is_stats_line(const char *line)
 	       !strncmp(line, "stack depth", 11);
 }
 
-/*
- * What the verifier refused, from its log: the last line that is not one of the statistics
- * lines it always ends with.  False when there is none (the program was accepted).
- */
-static bool refusal(const char *log, char *out, size_t size)
+bool kfeatures_refusal(const char *log, char *out, size_t size)
 {
 	const char *end = log + strlen(log), *start;
 
@@ -358,7 +349,7 @@ static void say_refused(struct uptrace_bpf *skel, char **logs, int err)
 	int i = 0;
 
 	bpf_object__for_each_program(prog, skel->obj) {
-		if (logs[i] && refusal(logs[i], why, sizeof(why))) {
+		if (logs[i] && kfeatures_refusal(logs[i], why, sizeof(why))) {
 			upt_err("this kernel refuses program '%s': %s", bpf_program__name(prog),
 				why);
 			return;
@@ -388,7 +379,8 @@ static int report_stacks(FILE *out, struct uptrace_bpf *skel, char **logs)
 	fprintf(out, "programs (loaded; deepest call chain, of %d bytes of BPF stack):\n",
 		MAX_BPF_STACK_);
 	bpf_object__for_each_program(prog, skel->obj) {
-		depth = prog_stack(prog, logs[i++], frames, sizeof(frames));
+		depth = kfeatures_chain_stack(bpf_program__insns(prog), bpf_program__insn_cnt(prog),
+					      logs[i++], frames, sizeof(frames));
 		if (depth < 0) {
 			upt_err("program '%s': cannot tell its stack depth: %s",
 				bpf_program__name(prog), strerror(-depth));

@@ -11,7 +11,10 @@
 #define UPTRACE_KFEATURES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
+
+struct bpf_insn;
 
 enum kfeature {
 	KF_BTF,		  /* kernel BTF: CO-RE and tp_btf programs */
@@ -50,5 +53,20 @@ const char *features__path_name(enum copy_path path);
  * loads and fits; else the reason is printed once and a negative errno returned.
  */
 int features__check(FILE *out, bool portable);
+
+/* Exposed for the unit tests. */
+/*
+ * The deepest call chain of a program, in bytes of BPF stack, from its instructions (calls
+ * and callbacks name the subprograms) and the verifier's statistics log ("stack depth
+ * 320+32", one number per subprogram): each frame rounded up to 32 bytes as the verifier
+ * adds them.  `frames` gets the chain ("352+64").  -errno when it cannot be told.
+ */
+int kfeatures_chain_stack(const struct bpf_insn *insn, size_t cnt, const char *log, char *frames,
+			  size_t size);
+/*
+ * What the verifier refused, from its log: the last line that is not one of the statistics
+ * lines it always ends with.  False when there is none (the program was accepted).
+ */
+bool kfeatures_refusal(const char *log, char *out, size_t size);
 
 #endif /* UPTRACE_KFEATURES_H */

@@ -34,7 +34,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by the loader before load; frozen, so the verifier sees them as constants. */
-const volatile __u32 bucket_size = 64; /* value size of `bucket`, >= 2 */
+const volatile __u64 bucket_size = 64; /* value size of `bucket`, >= 2 (64-bit: see size_arg) */
 const volatile bool filter_tgids = false; /* only processes in `traced` (--follow) */
 const volatile __u64 wake_interval_ns = 0; /* 0: the kernel's wakeup per caught-up record */
 const volatile __u64 wakeup_bytes = 1;	   /* wake the consumer early past this fill */
@@ -356,13 +356,15 @@ static __always_inline __u32 size_arg(struct call_ctx *st, const struct upt_arg_
 	len = (__u64)cap + 2;
 	if (len > bucket_size)
 		len = bucket_size;
+	barrier_var(len); /* the clamped value is the one passed, not a copy from before */
 	r = bpf_probe_read_user_str(bkt, len, (const void *)st->raw[i]);
 	if (r < 0) {
 		st->flags[i] |= UPT_ARG_FAULT;
 		st->errnum[i] = -r;
 		return 0;
 	}
-	if (r > cap) {
+	/* r counts the NUL: a string of exactly cap bytes is whole */
+	if (r > cap + 1) {
 		st->flags[i] |= UPT_ARG_TRUNC;
 		r = cap + 1; /* cap bytes and the NUL */
 	}
