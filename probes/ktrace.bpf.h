@@ -282,12 +282,20 @@ static __always_inline void ktrace_user_sockaddr(__u64 uaddr, __u64 len, struct 
 /* ---- exec ---------------------------------------------------------------------------- */
 
 /* Keep string i (0: filename, 1-3: argv[0..2], 4: argv[argc - 1]) from user memory at p. */
-static __always_inline void ktrace_exec_str(struct upt_kexec *e, __u32 i, const void *p)
+static __always_inline void ktrace_exec_str(struct upt_kexec *e, __u32 str, const void *p)
 {
-	__u32 cap = i ? UPT_EXEC_ARG_MAX : UPT_EXEC_FN_MAX;
-	char *dst = i ? e->arg[(i - 1) & 3] : e->fn;
-	long r = bpf_probe_read_user_str(dst, cap, p);
+	__u64 i = str; /* 64-bit: the bound checked is the one on the register used */
+	__u32 cap;
+	char *dst;
+	long r;
 
+	/* checked here, where clang knows the caller's range and the verifier may not */
+	barrier_var(i);
+	if (i >= UPT_EXEC_NSTR)
+		return;
+	cap = i ? UPT_EXEC_ARG_MAX : UPT_EXEC_FN_MAX;
+	dst = i ? e->arg[(i - 1) & 3] : e->fn;
+	r = bpf_probe_read_user_str(dst, cap, p);
 	if (r < 1) {
 		e->len[i] = 0;
 		e->unread |= 1u << i;
@@ -353,11 +361,55 @@ __noinline int ktrace_exec_emit(struct upt_kexec *e, __u32 stage, __s32 err)
 }
 
 /* sys_enter_execve(at): keep filename and argv for the exit; emit the enter stage. */
+/*
+ * The loops over an exec's arguments run under bpf_loop(): the verifier checks one step
+ * instead of UPT_EXEC_SCAN unrolled ones.  ktrace_argv_cb counts argv and keeps its first
+ * strings and the pointer to the last; ktrace_refill_cb walks the strings the kernel copied
+ * to the new stack, back to back.
+ */
+struct ktrace_argv {
+	struct upt_kexec *e;
+	__u64 argv; /* the user's argv, or the new stack's argument area */
+	__u64 last; /* the last argv pointer seen */
+	void *bkt;  /* refill: where a string is read to measure it */
+	__u32 argc;
+};
+
+static long ktrace_argv_cb(__u32 i, struct ktrace_argv *a)
+{
+	__u64 p = 0;
+
+	if (bpf_probe_read_user(&p, sizeof(p), (const void *)(a->argv + (__u64)i * 8)) || !p)
+		return 1;
+	if (i < UPT_EXEC_NSTR - 2)
+		ktrace_exec_str(a->e, i + 1, (const void *)p);
+	a->last = p;
+	a->argc = i + 1;
+	return 0;
+}
+
+static long ktrace_refill_cb(__u32 i, struct ktrace_argv *a)
+{
+	struct upt_kexec *e = a->e;
+	long r;
+
+	if (i < UPT_EXEC_NSTR - 2 && (e->unread & (2u << i)))
+		ktrace_exec_str(e, i + 1, (const void *)a->argv);
+	if (i + 1 == a->argc && (e->unread & (1u << (UPT_EXEC_NSTR - 1))))
+		ktrace_exec_str(e, UPT_EXEC_NSTR - 1, (const void *)a->argv);
+	/* the next string starts after this one's NUL */
+	r = bpf_probe_read_user_str(a->bkt, UPT_VFS_PATH_MAX, (const void *)a->argv);
+	if (r <= 0 || r >= UPT_VFS_PATH_MAX)
+		return 1;
+	a->argv += r;
+	return 0;
+}
+
 __noinline int ktrace_exec_enter(__u64 fn, __u64 argv, __u32 emit)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0, i;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	const char *p = NULL, *last = NULL;
+	struct ktrace_argv scan = {};
 	struct upt_kexec *e;
 	void *init;
 
@@ -380,16 +432,13 @@ __noinline int ktrace_exec_enter(__u64 fn, __u64 argv, __u32 emit)
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	ktrace_exec_str(e, 0, (const void *)fn);
-	for (i = 0; argv && i < UPT_EXEC_SCAN; i++) {
-		if (bpf_probe_read_user(&p, sizeof(p), (const void *)(argv + i * 8)) || !p)
-			break;
-		if (i < UPT_EXEC_NSTR - 2)
-			ktrace_exec_str(e, i + 1, p);
-		last = p;
-	}
-	e->argc = i;
-	if (last)
-		ktrace_exec_str(e, UPT_EXEC_NSTR - 1, last);
+	scan.e = e;
+	scan.argv = argv;
+	if (argv)
+		bpf_loop(UPT_EXEC_SCAN, ktrace_argv_cb, &scan, 0);
+	e->argc = scan.argc;
+	if (scan.last)
+		ktrace_exec_str(e, UPT_EXEC_NSTR - 1, (const void *)scan.last);
 	if (!emit)
 		return 0;
 	if (e->unread) /* wait until the kernel has touched the pages */
@@ -428,29 +477,21 @@ __noinline int ktrace_exec_reread(struct upt_kexec *e)
  */
 __noinline int ktrace_exec_refill(struct upt_kexec *e, __u64 kfn, __u64 pos, __u32 argc)
 {
-	__u32 zero = 0, i;
-	void *bkt;
-	long r;
+	struct ktrace_argv walk = {};
+	__u32 zero = 0;
 
 	if (!e)
 		return 0;
 	e->argc = argc;
 	if (e->unread & 1)
 		ktrace_exec_str_kernel(e, (const void *)kfn);
-	bkt = bpf_map_lookup_elem(&kbucket, &zero);
-	if (!bkt || !(e->unread & ~1u))
+	walk.bkt = bpf_map_lookup_elem(&kbucket, &zero);
+	if (!walk.bkt || !(e->unread & ~1u))
 		return 0;
-	for (i = 0; i < UPT_EXEC_SCAN && i < argc; i++) {
-		if (i < UPT_EXEC_NSTR - 2 && (e->unread & (2u << i)))
-			ktrace_exec_str(e, i + 1, (const void *)pos);
-		if (i + 1 == argc && (e->unread & (1u << (UPT_EXEC_NSTR - 1))))
-			ktrace_exec_str(e, UPT_EXEC_NSTR - 1, (const void *)pos);
-		/* the next string starts after this one's NUL */
-		r = bpf_probe_read_user_str(bkt, UPT_VFS_PATH_MAX, (const void *)pos);
-		if (r <= 0 || r >= UPT_VFS_PATH_MAX)
-			break;
-		pos += r;
-	}
+	walk.e = e;
+	walk.argv = pos;
+	walk.argc = argc;
+	bpf_loop(argc < UPT_EXEC_SCAN ? argc : UPT_EXEC_SCAN, ktrace_refill_cb, &walk, 0);
 	return 0;
 }
 
