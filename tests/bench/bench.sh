@@ -19,7 +19,9 @@
 #   empty         an empty BPF program on a uprobe at the entry (build/bench/empty-uprobe):
 #                 the floor every tracer pays
 #   empty@placed  the same at the address symbols/placement.c picks (endbr and cmp)
-#   uptrace N     uptrace capturing buf as bytes[len], len = N, NDJSON written to a file
+#   uptrace N     uptrace capturing buf as bytes[len], len = N, NDJSON written to a file,
+#                 on the copy path the kernel offers (kfunc on 6.16+, see uptrace --check)
+#   portable N    the same with --portable: the copy path of kernels before 6.16
 #   bpftrace N    bpftrace printf("%d %r\n", arg0, buf(arg1, arg2)) to a file; bpftrace
 #                 0.17 copies at most 200 bytes (BPFTRACE_STRLEN's maximum), so N = 256
 #                 stands for 4096 as well
@@ -133,9 +135,10 @@ run_config() {
 			sed -n 's/^empty-uprobe: /  /p' "$W/log" >>"$W/placement-$t"
 		put_tracer_stats "$t" "$c" "$r" ""
 		;;
-	uptrace | exact)
+	uptrace | exact | portable)
 		local x=()
 		[ "$kind" = exact ] && x=(--exact-entry)
+		[ "$kind" = portable ] && x=(--portable)
 		spec='consume(arg0:s32, arg1:bytes[arg2])'
 		start_tracer tracing "$UPTRACE" -v "${x[@]}" -o "$W/events" --max-bytes "$len" \
 			"$BENCH_DIR/loop-$t" "$spec" || return
@@ -169,7 +172,10 @@ EXACT=
 "$UPTRACE" --help 2>&1 | grep -q -- --exact-entry && EXACT=exact-256
 CONFIGS=()
 for t in push mov; do
-	for c in none-0 empty-0 uptrace-16 uptrace-256 uptrace-4096; do CONFIGS+=("$t $c"); done
+	for c in none-0 empty-0 uptrace-16 uptrace-256 uptrace-4096 portable-16 portable-256 \
+		portable-4096; do
+		CONFIGS+=("$t $c")
+	done
 	if [ $HAVE_BT = 1 ]; then
 		for c in bpftrace-16 bpftrace-256; do CONFIGS+=("$t $c"); done
 	fi
@@ -179,8 +185,11 @@ for t in endbr cmp; do
 done
 
 load() { cut -d' ' -f1 /proc/loadavg; }
+PATH_HERE=$("$UPTRACE" --check 2>/dev/null | sed -n 's/^path: //p')
 echo "uptrace bench: $(uname -r), $(nproc) CPUs, $CALLS calls per run, $REPS reps," \
 	"${#CONFIGS[@]} configurations (medians below); load average $(load)"
+echo "  copy path on this kernel: ${PATH_HERE:-?} (the uptrace rows); the portable rows force" \
+	"--portable"
 [ $HAVE_BT = 1 ] || echo "  bpftrace not found: its rows are left out"
 T0=$(date +%s)
 for ((r = 1; r <= REPS; r++)); do
@@ -227,11 +236,12 @@ awk -F'\t' '
 		for (i = 1; i <= NR; i++) {
 			split(row[i], f, "\t"); t = f[1]; c = f[2]
 			name = c; sub(/-0$/, "", name); sub(/^placed$/, "empty@placed", name)
-			sub(/^exact-/, "uptrace exact ", name); sub(/-/, " ", name)
+			sub(/^exact-/, "uptrace exact ", name); sub(/^portable-/, "portable ", name)
+			sub(/-/, " ", name)
 			fl = ns[t, "empty-0"]; len = c; sub(/.*-/, "", len)
 			bt = ns[t, "bpftrace-" (len == 4096 ? 256 : len)]
 			xf = (c != "none-0" && c != "empty-0" && fl > 0) ? sprintf("%.2f", f[3] / fl) : "-"
-			xb = (c ~ /^(uptrace|exact)-/ && bt > 0) ? sprintf("%.2f", f[3] / bt) : "-"
+			xb = (c ~ /^(uptrace|exact|portable)-/ && bt > 0) ? sprintf("%.2f", f[3] / bt) : "-"
 			printf "%-6s %-14s %9.1f %8s %7s %10s %15s %8s %7s %7s\n", t, name, f[3], xf, xb,
 				f[4] == "" ? "-" : f[4], f[5] == "" ? "-" : f[5],
 				f[6] == "" ? "-" : sprintf("%.2f", f[6]),
@@ -292,6 +302,14 @@ for t in mov push; do
 	u=$(val $t uptrace-256 3) f=$(val $t empty-0 3)
 	check "$u + 0 > 0 && $f + 0 > 0 && $u / $f <= $lim" \
 		"$t: 256-byte capture $(awk -v u="$u" -v f="$f" 'BEGIN { printf "%.2f", f ? u / f : 0 }')x the floor (<= ${lim}x)"
+done
+# both copy paths, each against the floor above; the portable one against the kfunc one
+for t in mov push; do
+	u=$(val $t uptrace-256 3) p=$(val $t portable-256 3)
+	check "$u + 0 > 0 && $p + 0 > 0 && $p / $u <= 1.10" \
+		"$t: 256 bytes on the portable path $(awk -v u="$u" -v p="$p" 'BEGIN { printf "%.3f", u ? p / u : 0 }')x the ${PATH_HERE:-?} path (<= 1.10x)"
+	l=$(val $t portable-256 5)
+	check "\"$l\" == \"0/0\"" "$t: portable path: no lost events at 256 bytes (lost $l)"
 done
 for t in mov push; do
 	l=$(val $t uptrace-256 5)
