@@ -47,6 +47,7 @@ static const struct {
 	[KF_RINGBUF] = { "BPF ring buffer", "5.8" },
 	[KF_BOOT_NS] = { "bpf_ktime_get_boot_ns()", "5.8" },
 	[KF_ATTACH_COOKIE] = { "bpf_get_attach_cookie() in uprobe programs", "5.15" },
+	[KF_LOOP] = { "bpf_loop()", "5.17" },
 	[KF_RB_DYNPTR] = { "bpf_ringbuf_reserve_dynptr()", "5.19" },
 	[KF_DYNPTR_DATA] = { "bpf_dynptr_data()", "5.19" },
 	[KF_READ_DYNPTR] = { "bpf_probe_read_{user,user_str,kernel}_dynptr() kfuncs", "6.16",
@@ -91,6 +92,7 @@ int features__probe(struct kfeatures *f)
 	f->has[KF_RINGBUF] = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
 	f->has[KF_BOOT_NS] = helper_ok(BPF_FUNC_ktime_get_boot_ns);
 	f->has[KF_ATTACH_COOKIE] = helper_ok(BPF_FUNC_get_attach_cookie);
+	f->has[KF_LOOP] = helper_ok(BPF_FUNC_loop);
 	f->has[KF_RB_DYNPTR] = helper_ok(BPF_FUNC_ringbuf_reserve_dynptr);
 	f->has[KF_DYNPTR_DATA] = helper_ok(BPF_FUNC_dynptr_data);
 	f->probed = true;

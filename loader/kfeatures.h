@@ -22,6 +22,7 @@ enum kfeature {
 	KF_RINGBUF,	  /* BPF_MAP_TYPE_RINGBUF */
 	KF_BOOT_NS,	  /* bpf_ktime_get_boot_ns() */
 	KF_ATTACH_COOKIE, /* bpf_get_attach_cookie() in uprobe programs */
+	KF_LOOP,	  /* bpf_loop() */
 	KF_RB_DYNPTR,	  /* bpf_ringbuf_reserve_dynptr() */
 	KF_DYNPTR_DATA,	  /* bpf_dynptr_data() */
 	KF_READ_DYNPTR,	  /* bpf_probe_read_{user,user_str,kernel}_dynptr() kfuncs (optional) */
