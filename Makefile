@@ -6,6 +6,8 @@
 #   make deps      install the Debian packages the build and the tests need (as root)
 #   make           build/uptrace and the examples
 #   make test      unit tests and end-to-end tests, plain and under ASan+UBSan
+#   make test-kernels  the e2e suites inside Debian's 6.1 and 6.12 kernels, each booted in
+#                  QEMU (root; KERNELS='6.1 6.12', or a vmlinuz path): tests/kernels/run.sh
 #   make install   the binary, uptrace(1) and the bash completion under $(DESTDIR)$(PREFIX)
 #                  (PREFIX=/usr/local, DESTDIR= by default); make uninstall removes them
 #   make deb       build/uptrace_VERSION_ARCH.deb (dpkg-deb; Depends from dpkg-shlibdeps)
@@ -203,6 +205,13 @@ test-san:
 
 test: test-plain test-san
 
+# Debian's kernel packages (fetched once into $(OUTPUT)/kernels/, never installed) booted in
+# QEMU with an initramfs of this machine's binaries and the built tree: tests/kernels/run.sh
+KERNELS ?= 6.1 6.12
+.PHONY: test-kernels
+test-kernels: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS) $(TOOLS) $(OUTPUT)/tests/fwd-recv
+	$(Q)OUTPUT=$(OUTPUT) tests/kernels/run.sh $(KERNELS)
+
 # ---- install, deb, clean --------------------------------------------------------------------
 
 .PHONY: install uninstall deb deb-check version dist-version clean deps
@@ -247,7 +256,8 @@ dist-version:
 
 DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libmsgpack-dev libcmocka-dev pkg-config jq binutils bpftrace libcapstone-dev xz-utils \
-	util-linux libclang-rt-14-dev groff-base man-db dpkg-dev debootstrap bsdutils sqlite3 openssl iproute2
+	util-linux libclang-rt-14-dev groff-base man-db dpkg-dev debootstrap bsdutils sqlite3 openssl iproute2 \
+	qemu-system-x86 busybox-static
 
 deps:
 	apt-get update -qq
