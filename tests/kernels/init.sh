@@ -25,6 +25,15 @@ say() {
 	echo "ktest: $*" >/dev/console
 }
 
+# mount_tmpfs DIR MODE: a tmpfs on DIR, with what the initramfs had there (the repository,
+# when it lives under /tmp on the host).
+mount_tmpfs() {
+	mkdir -p /mnt/ktest-tmpfs
+	mount -t tmpfs -o "mode=$2" tmpfs /mnt/ktest-tmpfs
+	cp -a "$1/." /mnt/ktest-tmpfs/
+	mount --move /mnt/ktest-tmpfs "$1"
+}
+
 mount_all() {
 	mount -t proc proc /proc
 	mount -t sysfs sysfs /sys
@@ -37,8 +46,8 @@ mount_all() {
 	ln -sf /proc/self/fd/1 /dev/stdout
 	ln -sf /proc/self/fd/2 /dev/stderr
 	mount -t tmpfs -o mode=1777 tmpfs /dev/shm
-	mount -t tmpfs -o mode=1777 tmpfs /tmp
-	mount -t tmpfs -o mode=755 tmpfs /run
+	mount_tmpfs /tmp 1777
+	mount_tmpfs /run 755
 	mount -t debugfs debugfs /sys/kernel/debug
 	mount -t tracefs tracefs /sys/kernel/tracing
 	mount -t bpf bpf /sys/fs/bpf

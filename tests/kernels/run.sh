@@ -22,7 +22,7 @@
 # the failing tests' output (and uptrace -vv's) from the guest's log.
 #
 # Environment: KERNELS (the SPECs), KTEST_ACCEL (kvm or tcg: no probe), KTEST_TIMEOUT (seconds
-# per VM), KTEST_SUITES (default "run ktrace"), KTEST_FILTER (a TEST_FILTER regex, all
+# per VM), KTEST_SUITES (default "run ktrace kernel"), KTEST_FILTER (a TEST_FILTER regex, all
 # suites), KTEST_MEM (default 2G), KTEST_SMP (vCPUs; default 2 with KVM, 1 with TCG),
 # KTEST_JOBS (VMs at once; default all), OUTPUT (default build).
 set -euo pipefail
@@ -31,7 +31,8 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$REPO/tests/kernels
 OUTPUT=${OUTPUT:-build}
 DIR=$REPO/$OUTPUT/kernels
-SUITES=${KTEST_SUITES:-run ktrace}
+# run.sh and ktrace.sh, and kernel.sh (--check, both copy paths) where it exists
+SUITES=${KTEST_SUITES:-run ktrace$([ ! -e "$REPO/tests/e2e/kernel.sh" ] || echo ' kernel')}
 MEM=${KTEST_MEM:-2G}
 QEMU=qemu-system-x86_64
 
@@ -111,21 +112,27 @@ choose_accel() {
 		return
 	fi
 	t0=$(date +%s)
-	if boot_vm probe "$kernel" 20 probe /dev/null -accel kvm -cpu host &&
+	if boot_vm probe "$kernel" 10 probe /dev/null -accel kvm -cpu host &&
 		grep -q KTEST-PROBE-OK "$DIR/probe.console.log"; then
 		ACCEL=(-accel kvm -cpu host) ACCEL_NAME=kvm SMP=2
 		log "KVM boots a guest in $(($(date +%s) - t0)) s: KVM"
 	else
-		log "/dev/kvm is there but a KVM guest did not boot in 20 s" \
+		log "/dev/kvm is there but a KVM guest did not boot in 10 s" \
 			"($DIR/probe.console.log$([ -d /sys/module/kvm_pvm ] && echo '; the host is a nested PVM hypervisor')): TCG (slow)"
 	fi
 }
 
-# The host's own line: uptrace --check on this kernel.
+# The host's own line: uptrace --check on this kernel (a failure here is make test's).
 host_line() {
-	local path
-	path=$("$REPO/$OUTPUT/uptrace" --check 2>/dev/null | tail -1 | sed -n 's/^path: //p') || true
-	echo "kernel $(uname -r) (host): path ${path:-?}"
+	local out status
+	out=$("$REPO/$OUTPUT/uptrace" --check 2>&1) && status=0 || status=$?
+	if [ "$status" = 0 ]; then
+		echo "kernel $(uname -r) (host): path $(tail -1 <<<"$out" | sed -n 's/^path: //p')"
+	elif grep -q "unrecognized option '--check'" <<<"$out"; then
+		echo "kernel $(uname -r) (host): path ?"
+	else
+		echo "kernel $(uname -r) (host): uptrace --check: exit $status: $(tail -1 <<<"$out")"
+	fi
 }
 
 write_env() {
