@@ -77,6 +77,8 @@ check_once() {
 
 PROBES=(flb_input_log_append 'flb_input_log_append%return')
 
+# A test that traces a BINARY without -p or -c traces its own copy (private_copy, lib.sh).
+
 # (1) every event arrives with its tag, its own time as EventTime, and the record uptrace
 # writes as JSON for it, field for field.
 test_forward_records_equal_json() {
@@ -121,6 +123,7 @@ same_sets() {
 # the receiver comes.
 test_receiver_starts_later() {
 	trap cleanup_recv EXIT
+	FLB=$(private_copy "$FLB")
 	free_port
 	start_uptrace --forward "127.0.0.1:$RPORT" "$FLB" "${PROBES[@]}"
 	"$FLB" -n 30 >/dev/null
@@ -142,6 +145,7 @@ test_receiver_starts_later() {
 # back: every record arrives exactly once.
 test_receiver_dies_and_restarts() {
 	trap cleanup_recv EXIT
+	FLB=$(private_copy "$FLB")
 	recv_start --die-after 2
 	start_uptrace --forward "127.0.0.1:$RPORT" "$FLB" "${PROBES[@]}"
 	# 60 calls over 0.6 s: about a dozen batches of 100 ms

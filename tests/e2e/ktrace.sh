@@ -306,7 +306,9 @@ test_all_sees_every_process() {
 }
 
 test_binary_target_is_its_processes() {
-	# the processes running BINARY (compared by inode), not a copy of it
+	# the processes running BINARY (compared by inode), not a copy of it.  BINARY is the
+	# test's own copy (private_copy): a stray of another test or run may run the shared one.
+	DEMO=$(private_copy "$DEMO")
 	cp "$DEMO" other-demo
 	start_uptrace "$DEMO" -t tcp -t vfs
 	"$DEMO" --dir "$T" --expect a.json tcp vfs 2>/dev/null

@@ -2,8 +2,9 @@
 # lib.sh - the end-to-end test harness: real BPF, real targets from examples/.
 #
 # A test is a shell function named test_*; it fails by calling `fail MSG` (or any command
-# failing under `set -e` inside it).  Every test gets a fresh $T scratch directory.  The run
-# ends with the plain "N passed, N failed, N skipped" line.
+# failing under `set -e` inside it).  Every test gets a fresh $T scratch directory.  A test
+# that traces a BINARY without -p or -c traces its private_copy.  The run ends with the plain
+# "N passed, N failed, N skipped" line.
 
 UPTRACE=${UPTRACE:-$PWD/build/uptrace}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -29,8 +30,13 @@ eq() {
 }
 
 # Start uptrace in the background (stdout -> $T/out, stderr -> $T/err) and wait until every
-# probe is attached.  Sets UPID.
+# probe is attached.  Sets UPID.  A BINARY without -p or -c must be the test's private_copy.
 start_uptrace() {
+	local shared
+	if shared=$(shared_binary "$@"); then
+		fail "start_uptrace: $shared is shared with other tests and runs: trace a private_copy, or use -p or -c"
+		return 1
+	fi
 	"$UPTRACE" -v "$@" >"$T/out" 2>"$T/err" &
 	UPID=$!
 	local i
@@ -103,6 +109,35 @@ assert_nothing_attached() {
 		sleep 0.1
 	done
 	fail "uptrace programs still loaded: $left"
+}
+
+# A copy of FILE in this test's $T (same name, or NAME); prints its path.  Without -p or -c,
+# uprobes fire in every process that maps the traced file, and a stray of another test or
+# another run may be running the shared one: a test that traces a BINARY traces its own copy.
+# private_copy FILE [NAME]
+private_copy() {
+	local copy=$T/${2:-$(basename "$1")}
+	cp "$1" "$copy" || return 1
+	echo "$copy"
+}
+
+# The BINARY of uptrace ARGS if it traces a file others run without -p or -c: an executable
+# outside this test's $T.  start_uptrace refuses that.
+shared_binary() {
+	local a
+	for a in "$@"; do
+		case $a in
+		-p | --pid | --pid=* | -p[0-9]* | -c | --command | --command=*) return 1 ;;
+		esac
+	done
+	for a in "$@"; do
+		[ -f "$a" ] && [ -x "$a" ] || continue
+		case $(realpath "$a") in
+		"$(realpath "$T")"/*) ;;
+		*) echo "$a" && return 0 ;;
+		esac
+	done
+	return 1
 }
 
 # Bad input: status 2, nothing on stdout, the pattern on stderr, in one line (three for a

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # End-to-end tests of examples/recipes.md: every recipe runs here as written there (paths
 # aside) against a real target, and its jq output is compared with the exact expected text.
+# A recipe that traces a BINARY without -p or -c traces the test's own copy (private_copy).
 # A recipe whose target program is not installed (fluent-bit, openssl, sqlite3) is skipped
 # with the reason.  Keep the jq programs below and those in recipes.md the same.
 # Usage: UPTRACE=build/uptrace bash tests/e2e/recipes.sh   (TEST_FILTER=regex runs a subset)
@@ -49,8 +50,12 @@ wait_attached() {
 # `uptrace -v ARGS | CONSUMER` in the background, as a recipe writes it: CONSUMER's stdout
 # goes to $T/piped.  Returns once uptrace is attached; sets UPID and CPID.
 pipe_uptrace() {
-	local consumer=$1
+	local consumer=$1 shared
 	shift
+	if shared=$(shared_binary "$@"); then
+		fail "pipe_uptrace: $shared is shared with other tests and runs: trace a private_copy"
+		return 1
+	fi
 	mkfifo "$T/pipe"
 	bash -c "$consumer" <"$T/pipe" >"$T/piped" 2>"$T/consumer.err" &
 	CPID=$!
@@ -78,6 +83,7 @@ run_uptrace() {
 # --- 1. jq on flb-mini events --------------------------------------------------------------
 
 test_jq_calls_by_function() {
+	FLB=$(private_copy "$FLB")
 	start_uptrace -n 6 "$FLB" 'flb_input_*'
 	"$FLB" -n 3 >/dev/null
 	"$FLB" -n 2 -k 2 --func flb_input_log_append_records >/dev/null
@@ -94,6 +100,7 @@ test_jq_calls_by_function() {
 
 test_jq_filter_by_pid() {
 	local p1 p2
+	FLB=$(private_copy "$FLB")
 	start_uptrace -n 5 "$FLB" flb_input_log_append
 	"$FLB" -n 2 --tag first >/dev/null &
 	p1=$!
@@ -108,6 +115,7 @@ test_jq_filter_by_pid() {
 }
 
 test_jq_message_bodies() {
+	FLB=$(private_copy "$FLB")
 	pipe_uptrace "jq -r '$JQ_BODIES'" -n 3 "$FLB" flb_input_log_append
 	"$FLB" -n 3 -k 2 >/dev/null
 	wait_pipe
@@ -121,6 +129,7 @@ test_jq_message_bodies() {
 # record of every call decoded exactly as flb-mini encoded it (--expect), records count too.
 check_choke_point() {
 	local func=$1
+	FLB=$(private_copy "$FLB")
 	start_uptrace -n 3 "$FLB" "$func"
 	"$FLB" -n 3 -k 4 --func "$func" --tag tail.0 --metadata --expect expect.ndjson >/dev/null
 	wait_uptrace
@@ -151,6 +160,7 @@ FLB_OUT=(-o stdout -p format=json_lines -p json_date_key=false)
 
 test_fluent_bit_stdin() {
 	need fluent-bit "not packaged in Debian 12; see https://docs.fluentbit.io"
+	FLB=$(private_copy "$FLB")
 	pipe_uptrace "fluent-bit -q -i stdin ${FLB_OUT[*]}" -n 3 "$FLB" flb_input_log_append
 	"$FLB" -n 3 --tag app.log >/dev/null
 	wait_pipe
@@ -161,6 +171,7 @@ test_fluent_bit_stdin() {
 # The same with uptrace's parser: Fluent Bit's timestamp is the event's own time.
 test_fluent_bit_stdin_parser() {
 	need fluent-bit "not packaged in Debian 12; see https://docs.fluentbit.io"
+	FLB=$(private_copy "$FLB")
 	pipe_uptrace "fluent-bit -q -R $ROOT/examples/uptrace-parsers.conf -i stdin -p parser=uptrace -o stdout -p format=json_lines -p json_date_format=iso8601" \
 		-n 3 "$FLB" flb_input_log_append
 	"$FLB" -n 3 --tag app.log >/dev/null

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# End-to-end tests: the real uptrace loads real BPF and traces examples/flb-mini.
+# End-to-end tests: the real uptrace loads real BPF and traces examples/flb-mini.  A test that
+# traces a BINARY without -p or -c traces its own copy of it (private_copy, in lib.sh).
 # Usage: UPTRACE=build/uptrace bash tests/e2e/run.sh   (TEST_FILTER=regex runs a subset)
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -20,8 +21,11 @@ compare_calls() {
 }
 
 # flagship: `uptrace BINARY flb_input_log_append` with no spec prints every call, decoded.
+# BINARY is the test's own copy (private_copy): uprobes fire in every process that maps the
+# traced file, and a stray of another test or run may be running the shared one.
 check_flagship() {
-	local bin=$1 n=7 pid
+	local bin n=7 pid
+	bin=$(private_copy "$1")
 	start_uptrace -n $n "$bin" flb_input_log_append
 	"$bin" -n $n -k 2 --metadata --expect expect.ndjson >flb.out &
 	pid=$!
@@ -54,6 +58,7 @@ test_flagship_stripped_binary() {
 }
 
 test_explicit_spec() {
+	FLB=$(private_copy "$FLB")
 	start_uptrace -n 3 "$FLB" 'flb_input_log_append(tag:str[tag_len], buf:msgpack[buf_size])'
 	"$FLB" -n 3 --tag app.log --expect expect.ndjson >/dev/null
 	wait_uptrace
@@ -66,6 +71,7 @@ test_explicit_spec() {
 }
 
 test_argn_and_types() {
+	FLB=$(private_copy "$FLB")
 	start_uptrace -n 2 "$FLB" 'flb_input_log_append(arg2:u64, arg1:str, arg4:s32, arg3:bytes[arg4])'
 	"$FLB" -n 2 --tag abc --expect expect.ndjson >/dev/null
 	wait_uptrace
@@ -79,6 +85,7 @@ test_argn_and_types() {
 }
 
 test_records_prototype() {
+	FLB_STRIPPED=$(private_copy "$FLB_STRIPPED")
 	start_uptrace -n 1 "$FLB_STRIPPED" flb_input_log_append_records
 	"$FLB_STRIPPED" -n 1 --func flb_input_log_append_records -k 3 --expect expect.ndjson >/dev/null
 	wait_uptrace
@@ -89,6 +96,7 @@ test_records_prototype() {
 
 test_no_prototype_gives_hex_words() {
 	# main has no built-in prototype (and there is no DWARF reader yet): arg0..arg5 as hex
+	FLB_STRIPPED=$(private_copy "$FLB_STRIPPED")
 	start_uptrace -n 1 "$FLB_STRIPPED" main
 	"$FLB_STRIPPED" -n 1 -k 1 >/dev/null
 	wait_uptrace
@@ -97,6 +105,7 @@ test_no_prototype_gives_hex_words() {
 }
 
 test_seventh_argument_on_stack() {
+	FLB=$(private_copy "$FLB")
 	start_uptrace -n 2 "$FLB" flb_input_chunk_append_raw
 	"$FLB" -n 2 --func flb_input_chunk_append_raw -k 2 --tag t7 --expect expect.ndjson >/dev/null
 	wait_uptrace
@@ -110,6 +119,7 @@ test_seventh_argument_on_stack() {
 
 test_formats_legacy_map32_group_nulltag() {
 	local opts
+	FLB=$(private_copy "$FLB")
 	for opts in "--legacy" "--map32 -k 3" "--group -k 2 --metadata" "--map32 --group" "--null-tag"; do
 		start_uptrace -n 3 "$FLB" flb_input_log_append
 		# shellcheck disable=SC2086
@@ -122,6 +132,7 @@ test_formats_legacy_map32_group_nulltag() {
 }
 
 test_glob_attaches_each_match() {
+	FLB=$(private_copy "$FLB")
 	start_uptrace -n 4 "$FLB" 'flb_input_log_append*'
 	eq "probes" 4 "$(grep -c '^uptrace: attached ' "$T/err")"
 	for f in flb_input_log_append flb_input_log_append_records \
@@ -228,8 +239,10 @@ test_dwarf_errors() {
 
 test_return_probe_pairs_recursion_across_threads() {
 	# 4 threads, each rec_depth(5): 6 calls per thread, nested
-	start_uptrace -n 48 "$TARGETS/recurse" 'rec_depth(arg0:s32)' 'rec_depth%return'
-	echo go | "$TARGETS/recurse" 4 5
+	local recurse
+	recurse=$(private_copy "$TARGETS/recurse")
+	start_uptrace -n 48 "$recurse" 'rec_depth(arg0:s32)' 'rec_depth%return'
+	echo go | "$recurse" 4 5
 	wait_uptrace
 	eq "entries" 24 "$(jq -r 'select(.event_type == "uprobe") | 1' out | wc -l)"
 	eq "returns" 24 "$(jq -r 'select(.event_type == "uretprobe") | 1' out | wc -l)"
@@ -252,6 +265,7 @@ test_return_probe_pairs_recursion_across_threads() {
 }
 
 test_return_probe_alone_typed_from_prototype() {
+	FLB_STRIPPED=$(private_copy "$FLB_STRIPPED")
 	start_uptrace -n 3 "$FLB_STRIPPED" 'flb_input_log_append%return'
 	"$FLB_STRIPPED" -n 3 >/dev/null
 	wait_uptrace
@@ -446,6 +460,7 @@ test_more_bad_input() {
 
 test_sighup_and_sigterm_detach() {
 	local sig
+	FLB=$(private_copy "$FLB")
 	for sig in HUP TERM; do
 		start_uptrace "$FLB" flb_input_log_append
 		"$FLB" -n 2 >/dev/null
@@ -483,6 +498,7 @@ test_soak_target_unchanged_memory_flat() {
 	# flb-mini at its full rate for SOAK_SECONDS (30): traced or not, it does the same
 	# thing; uptrace's memory does not grow
 	local secs=${SOAK_SECONDS:-30} calls untraced traced rss0 rss1
+	FLB=$(private_copy "$FLB")
 	calls=$("$FLB" -n 20000 -k 2 | sed 's/calls=//; s/ .*//')
 	eq "calls" 20000 "$calls"
 	"$FLB" -n 50000 -k 2 -s 200 >untraced.out
@@ -512,6 +528,7 @@ test_soak_target_unchanged_memory_flat() {
 # --- buffers: caps and truncation -------------------------------------------------------------
 
 test_64k_record_whole_with_max_bytes() {
+	FLB=$(private_copy "$FLB")
 	start_uptrace -n 1 --max-bytes 65536 "$FLB" flb_input_log_append
 	"$FLB" -n 1 -s 65000 --expect expect.ndjson >/dev/null
 	wait_uptrace
@@ -521,6 +538,7 @@ test_64k_record_whole_with_max_bytes() {
 }
 
 test_64k_record_truncated_by_default() {
+	FLB=$(private_copy "$FLB")
 	start_uptrace -n 1 "$FLB" flb_input_log_append
 	"$FLB" -n 1 -k 2 -s 3000 --expect expect.ndjson >/dev/null
 	wait_uptrace
@@ -536,6 +554,7 @@ test_64k_record_truncated_by_default() {
 }
 
 test_string_truncation() {
+	FLB=$(private_copy "$FLB")
 	start_uptrace -n 1 --max-bytes 8 "$FLB" 'flb_input_log_append(tag:str)'
 	"$FLB" -n 1 --tag abcdefghijkl >/dev/null
 	wait_uptrace
@@ -546,6 +565,7 @@ test_string_truncation() {
 
 test_duration_stops() {
 	local t0 t1
+	FLB=$(private_copy "$FLB")
 	t0=$(date +%s%N)
 	"$UPTRACE" -d 0.5 "$FLB" flb_input_log_append >out 2>err
 	t1=$(date +%s%N)
@@ -555,6 +575,7 @@ test_duration_stops() {
 }
 
 test_sigint_detaches_and_summarises() {
+	FLB=$(private_copy "$FLB")
 	start_uptrace "$FLB" flb_input_log_append
 	"$FLB" -n 5 >/dev/null
 	sleep 0.2
@@ -568,6 +589,7 @@ test_sigint_detaches_and_summarises() {
 test_head_exits_promptly_when_idle() {
 	# the reader leaves while no event comes: uptrace notices within a poll interval
 	local t0 t1
+	FLB=$(private_copy "$FLB")
 	"$UPTRACE" "$FLB" flb_input_log_append 2>err | (sleep 0.5; exit 0) &
 	local ppid=$!
 	t0=$(date +%s%N)
@@ -585,6 +607,7 @@ test_head_exits_promptly_when_idle() {
 
 test_head_exits_promptly() {
 	local t0 t1 status
+	FLB=$(private_copy "$FLB")
 	"$FLB" -n 0 -r 1000 >/dev/null &
 	local fpid=$!
 	t0=$(date +%s%N)
@@ -600,6 +623,7 @@ test_head_exits_promptly() {
 }
 
 test_output_file() {
+	FLB=$(private_copy "$FLB")
 	start_uptrace -n 2 -o events.ndjson "$FLB" flb_input_log_append
 	"$FLB" -n 2 >/dev/null
 	wait_uptrace
@@ -612,6 +636,7 @@ test_output_file() {
 # msgpack -> JSON renderer) the streams are equal but for each event's own time.
 test_format_msgpack_is_the_json_stream() {
 	local json_pid
+	FLB=$(private_copy "$FLB")
 	"$UPTRACE" -v -n 4 -o events.ndjson "$FLB" 'flb_input_log_append' 'flb_input_log_append%return' \
 		2>json.err &
 	json_pid=$!
@@ -673,6 +698,7 @@ test_banner_and_colour_only_on_a_terminal() {
 # --- loss is counted, never silent ------------------------------------------------------------
 
 test_lost_events_are_counted() {
+	FLB=$(private_copy "$FLB")
 	start_uptrace --ringbuf-size 4096 --wake-ms 1000 "$FLB" flb_input_log_append
 	# a reader that does not read: the 4 KiB ring holds 3 of the 2000 records
 	kill -STOP "$UPID"
