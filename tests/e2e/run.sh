@@ -735,4 +735,169 @@ test_bad_input() {
 	assert_nothing_attached
 }
 
+# --- the harness: what a test starts goes with it ------------------------------------------------
+
+# PID's state, session and start time (clock ticks since boot): "STATE SID START".
+proc_stat() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	# shellcheck disable=SC2086
+	set -- $stat
+	echo "$1 $4 ${20}"
+}
+
+# Is PID, started at START, still running?  A zombie is not, nor a new process with its pid.
+still_running() {
+	local state sid start
+	read -r state sid start < <(proc_stat "$1") || return 1
+	[ "$state" != Z ] && [ "$start" = "$2" ]
+}
+
+# Not a test of its own: test_harness_stops_what_a_failed_test_leaves runs it through the
+# harness (run_one), as a test.  It starts what failing tests used to leave running (a
+# background target, a daemon that left the session, an uptrace started without
+# start_uptrace, an uptrace -c and its command, a shell loop), writes "WHAT PID SID START"
+# lines to $STRAYS and the BPF objects its uptraces hold to $STRAYS.held, and fails.
+leaves_strays() {
+	local copy pid cmd i
+	copy=$(private_copy "$FLB")
+	record() {
+		echo "$1 $2 $(proc_stat "$2" | cut -d' ' -f2-)" >>"$STRAYS"
+	}
+	record test "$BASHPID"
+	"$copy" -n 0 -r 100 >/dev/null 2>&1 &
+	record target $!
+	record daemon "$("$TARGETS/daemonize" "$copy" -n 0 -r 100)"
+	"$UPTRACE" -v -o /dev/null "$copy" flb_input_log_append >/dev/null 2>bg.err &
+	record uptrace $!
+	"$UPTRACE" -v -o /dev/null -c "$copy -n 0 -r 100" flb_input_log_append >/dev/null 2>c.err &
+	pid=$!
+	record uptrace-c $pid
+	(while :; do sleep 0.1; done) &
+	record loop $!
+	for i in $(seq 1 200); do
+		cmd=$(pgrep -P "$pid" || true)
+		grep -q 'tracing .* probe' bg.err c.err 2>/dev/null &&
+			[ "$(grep -l 'tracing .* probe' bg.err c.err | wc -l)" = 2 ] &&
+			[ -n "$cmd" ] && [ "$(readlink "/proc/$cmd/exe")" = "$copy" ] && break
+		sleep 0.05
+	done
+	record command "$cmd"
+	bpf_holders | awk -v a="$(sed -n 's/^uptrace //p' "$STRAYS" | cut -d' ' -f1)" \
+		-v b="$pid" '$3 == a || $3 == b { print $1, $2 }' | sort -u >"$STRAYS.held"
+	fail "failing on purpose, with all of that running"
+}
+
+# A test fails, leaving all of that running: when it ends, every one of them is gone, its
+# cgroup too, and the BPF objects its uptraces held.
+test_harness_stops_what_a_failed_test_leaves() {
+	local what pid sid start test_sid daemon_sid
+	STRAYS=$T/strays
+	run_one leaves_strays
+	eq "the test's result" FAILED "$RESULT"
+	eq "its FAIL lines: its own, and no leftover" \
+		"    FAIL: failing on purpose, with all of that running" \
+		"$(grep '^    FAIL:' "$RUN_T/test.err")"
+	eq "what it started" "test target daemon uptrace uptrace-c loop command" \
+		"$(cut -d' ' -f1 strays | join_lines " ")"
+	test_sid=$(awk '$1 == "test" { print $3 }' strays)
+	daemon_sid=$(awk '$1 == "daemon" { print $3 }' strays)
+	[ -n "$daemon_sid" ] && [ "$daemon_sid" != "$test_sid" ] ||
+		fail "the daemon did not leave the test's session ($daemon_sid, the test's $test_sid)"
+	while read -r what pid sid start; do
+		[ -n "$start" ] || fail "$what $pid: not recorded"
+		! still_running "$pid" "$start" || fail "$what $pid is still running: $(proc_desc "$pid")"
+	done <strays
+	# the harness said what it stopped: all but the test's own shell, which had ended
+	for what in target daemon uptrace uptrace-c loop command; do
+		pid=$(awk -v w=$what '$1 == w { print $2 }' strays)
+		grep -q "^      note: the harness stopped what the test left running:.* $pid (" \
+			"$RUN_T/test.err" || fail "the note does not name $what $pid: $(cat "$RUN_T/test.err")"
+	done
+	[ -z "$RUN_CG" ] || [ ! -e "$RUN_CG" ] || fail "its cgroup $RUN_CG is still there"
+	# the two uptraces held a program and a link each, at least: all gone
+	[ "$(grep -c "^link " strays.held)" -ge 2 ] && [ "$(grep -c "^prog " strays.held)" -ge 2 ] ||
+		fail "the uptraces held: $(cat strays.held)"
+	eq "their BPF objects still loaded" "" \
+		"$(upt_bpf_objects | cut -d' ' -f1,2 | LC_ALL=C sort | LC_ALL=C comm -12 - strays.held)"
+	rm -rf "$RUN_T"
+}
+
+# A stray that runs the shared flb-mini (as a failed test of another run may have left one)
+# calls flb_input_log_append a thousand times a second: a trace of the shared file sees it,
+# the test's trace of its private copy (private_copy) sees its own calls only, exactly.
+test_harness_private_copy_shields_from_strays() {
+	local stray mine pid
+	"$FLB" -n 0 -r 1000 >/dev/null &
+	stray=$!
+	# (the shared file, deliberately: not with start_uptrace, which refuses it)
+	timeout 10 "$UPTRACE" -n 5 "$FLB" flb_input_log_append >shared.out 2>shared.err ||
+		fail "tracing the shared file: $(cat shared.err)"
+	eq "the stray's calls reach a trace of the shared file" true \
+		"$(jq -s --argjson p "$stray" 'any(.[]; .pid == $p)' shared.out)"
+	mine=$(private_copy "$FLB")
+	start_uptrace "$mine" flb_input_log_append
+	"$mine" -n 7 --tag mine --expect expect.ndjson >/dev/null &
+	pid=$!
+	wait $pid
+	sleep 0.5
+	kill -0 $stray || fail "the stray stopped"
+	kill -INT "$UPID"
+	wait_uptrace
+	eq "status" 0 "$USTATUS"
+	eq "events" 7 "$(wc -l <out)"
+	eq "pids" "$pid" "$(jq -r .pid out | sort -u)"
+	eq "binary" "$(realpath "$mine")" "$(jq -r .binary out | sort -u)"
+	compare_calls
+	grep -q "^uptrace: 7 events, 0 lost, 0 truncated, 0 read faults$" "$T/err" ||
+		fail "summary: $(tail -1 "$T/err")"
+	# the stray is the harness's to stop
+}
+
+# Not a test of its own: test_harness_fails_what_outlives_a_test runs it.  Its uptrace
+# leaves the test's cgroup (as one started through a service manager would) with its probes
+# attached; it writes the uptrace's description to $ESCAPEE and what it holds (the lines of
+# upt_bpf_objects) to $ESCAPEE.held.
+escapes_with_its_probes() {
+	local copy
+	copy=$(private_copy "$FLB")
+	start_uptrace "$copy" flb_input_log_append
+	mkdir "$CG_BASE/escaped"
+	echo "$UPID" >"$CG_BASE/escaped/cgroup.procs"
+	proc_desc "$UPID" >"$ESCAPEE"
+	proc_stat "$UPID" >"$ESCAPEE.stat"
+	bpf_holders | awk -v p="$UPID" '$3 == p { print $1, $2 }' | sort -u >held
+	upt_bpf_objects | awk 'NR == FNR { h[$1 " " $2] = 1; next } ($1 " " $2) in h' held - \
+		>"$ESCAPEE.held"
+	UPID=
+}
+
+# A process that leaves its test's cgroup and outlives the test fails it, by name, and so do
+# the BPF objects it holds; the harness then stops it all the same.
+test_harness_fails_what_outlives_a_test() {
+	[ "$ISO" = cgroup ] || { echo "SKIP: the cgroup isolation is off ($ISO)" >&2; return 0; }
+	local upid objs
+	ESCAPEE=$T/escapee
+	# whatever happens here, the escapee goes
+	trap '[ ! -d "$CG_BASE/escaped" ] || { echo 1 >"$CG_BASE/escaped/cgroup.kill"; cg_remove "$CG_BASE/escaped"; }' EXIT
+	run_one escapes_with_its_probes
+	eq "the test's result" FAILED "$RESULT"
+	upid=$(cut -d' ' -f1 escapee)
+	objs=$(while read -r kind id what; do
+		[ "$kind" = prog ] || what=$(awk '{ print $1, "of prog", $2, $3 }' <<<"$what")
+		echo "$kind $id $what (held by $upid uptrace)"
+	done <escapee.held | join_lines "; ")
+	[ "$(grep -c '^link ' escapee.held)" -ge 1 ] || fail "the uptrace held no link: $(cat escapee.held)"
+	eq "its FAIL lines" "    FAIL: left the test's cgroup and outlived the test: $(cat escapee)
+    FAIL: BPF objects of uptrace left loaded after the test: $objs" \
+		"$(grep '^    FAIL:' "$RUN_T/test.err")"
+	! still_running "$upid" "$(cut -d' ' -f3 escapee.stat)" ||
+		fail "the harness did not stop $(proc_desc "$upid")"
+	eq "its BPF objects still loaded" "" \
+		"$(upt_bpf_objects | LC_ALL=C comm -12 - escapee.held)"
+	cg_remove "$CG_BASE/escaped" || fail "$CG_BASE/escaped is not empty"
+	rm -rf "$RUN_T"
+}
+
 run_suite "$FLB" "$FLB_STRIPPED"
