@@ -37,8 +37,12 @@ MEM=${KTEST_MEM:-2G}
 QEMU=qemu-system-x86_64
 
 # Tests that cannot work in the guest, whatever uptrace does (a regex of names):
-#  (none yet)
-EXCLUDE=''
+#  test_soak_target_unchanged_memory_flat asserts that uptrace's VmRSS does not grow by 4 MB
+#    between 3 s and 10 s of a soak.  On 6.1, VmRSS takes in the 8 MiB ring buffer's two
+#    mappings (RssFile 8 kB -> 16404 kB, RssAnon flat at 2.3-2.9 MB) all at once, at a moment
+#    of its own: 1 run in 4 that was after the first sample, and the test failed ("uptrace
+#    grew from 9412 to 26068 kB").  Not a leak; make test asserts it on the host.
+EXCLUDE='test_soak_target_unchanged_memory_flat'
 
 die() {
 	echo "test-kernels: $*" >&2
@@ -162,6 +166,7 @@ show_failures() {
 	' "$1"
 	awk '
 		function flush(i) { for (i = n > 25 ? n - 25 : 0; i < n; i++) print "    | diag: " buf[i]; n = 0 }
+		/^KTEST-ENV missing / { print "    | guest: " $0 }
 		/^KTEST-SUITE-BEGIN / { name = $2; counted = 0 }
 		/^e2e: / { counted = 1 }
 		/^KTEST-SUITE-END / && !counted { print "    | suite " name " ended without its count: " $0 }
@@ -221,6 +226,7 @@ test_kernel() {
 	fi
 	echo "$line: FAILED: $why: see $results"
 	show_failures "$results"
+	[ "$status" != 124 ] || tail -n 15 "$results" | sed 's/^/    | last: /'
 	return 1
 }
 
