@@ -14,7 +14,8 @@
 # under KVM when KVM really runs a guest here (a short probe boot says so), else under TCG;
 # the console goes to build/kernels/VERSION.console.log, the results to a second serial
 # port, build/kernels/VERSION.log, which this script parses.  Every VM has a hard time
-# limit; QEMU is killed then, and on any exit of this script, so nothing outlives the run.
+# limit (timeout(1)); QEMU is stopped then, and on any exit of this script, so nothing
+# outlives the run.
 #
 # Prints one line per kernel, and the host's:
 #   kernel 6.1.0-57-amd64: path portable, 58 passed, 0 failed, 0 skipped (boot 3 s, tests 301 s, VM 310 s, tcg)
@@ -40,8 +41,9 @@ QEMU=qemu-system-x86_64
 #  test_soak_target_unchanged_memory_flat asserts that uptrace's VmRSS does not grow by 4 MB
 #    between 3 s and 10 s of a soak.  On 6.1, VmRSS takes in the 8 MiB ring buffer's two
 #    mappings (RssFile 8 kB -> 16404 kB, RssAnon flat at 2.3-2.9 MB) all at once, at a moment
-#    of its own: 1 run in 4 that was after the first sample, and the test failed ("uptrace
-#    grew from 9412 to 26068 kB").  Not a leak; make test asserts it on the host.
+#    of its own; in 1 run of 4 that moment came after the test's first sample, and the test
+#    failed ("uptrace grew from 9412 to 26068 kB").  Not a leak; make test asserts it on the
+#    host.
 EXCLUDE='test_soak_target_unchanged_memory_flat'
 
 die() {
@@ -53,45 +55,45 @@ log() {
 	echo "test-kernels: $*" >&2
 }
 
-# Every QEMU goes when this script does, however it ends: their pids are in $DIR/*.pid.
+# Every QEMU goes when this script does, however it ends.  Each runs under timeout(1),
+# whose pid is in $DIR/NAME.pid: TERM to it is TERM to QEMU, then KILL 5 s later; and if this
+# script is killed outright, timeout still ends QEMU at its time limit.
 cleanup() {
-	local f pid
+	local f pid pids=() i
 	for f in "$DIR"/*.pid; do
 		[ -e "$f" ] || continue
 		pid=$(cat "$f")
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = qemu-system-x86 ] && kill -KILL "$pid"
+		if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = timeout ]; then
+			kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+		fi
 		rm -f "$f"
+	done
+	for ((i = 0; i < 70 && ${#pids[@]} > 0; i++)); do
+		kill -0 "${pids[@]}" 2>/dev/null || break
+		sleep 0.1
 	done
 	# the background test_kernel shells of main
 	kill $(jobs -p) 2>/dev/null || true
 }
 
-# boot_vm NAME VMLINUZ LIMIT MODE RESULTS_LOG ACCEL_ARGS...: QEMU, killed after LIMIT
+# boot_vm NAME VMLINUZ LIMIT MODE RESULTS_LOG ACCEL_ARGS...: QEMU, stopped after LIMIT
 # seconds; the console goes to $DIR/NAME.console.log.  Returns QEMU's status (0 when the
 # guest powered off by itself), 124 on timeout.
 boot_vm() {
-	local name=$1 kernel=$2 limit=$3 mode=$4 results=$5 pid i status
+	local name=$1 kernel=$2 limit=$3 mode=$4 results=$5 pid status
 	shift 5
 	rm -f "$DIR/$name.console.log" "$DIR/$name.qemu.log"
-	"$QEMU" "$@" -m "$MEM" -smp "${KTEST_SMP:-$SMP}" -no-reboot -nodefaults -display none \
+	timeout --kill-after=5 "$limit" \
+		"$QEMU" "$@" -m "$MEM" -smp "${KTEST_SMP:-$SMP}" -no-reboot -nodefaults -display none \
 		-kernel "$kernel" -initrd "$DIR/initrd.cpio" \
 		-append "console=ttyS0 panic=-1 loglevel=4 ktest.mode=$mode" \
 		-serial "file:$DIR/$name.console.log" -serial "file:$results" \
 		</dev/null >"$DIR/$name.qemu.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$DIR/$name.pid"
-	for ((i = 0; i < limit * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null || true
-		rm -f "$DIR/$name.pid"
-		return 124
-	fi
 	wait "$pid" && status=0 || status=$?
 	rm -f "$DIR/$name.pid"
+	[ "$status" != 137 ] || status=124 # killed after the TERM of the time limit
 	return "$status"
 }
 
