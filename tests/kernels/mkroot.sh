@@ -21,7 +21,7 @@ set -euo pipefail
 # 25 programs the ones the suites use.
 PACKAGES=(
 	bash dash coreutils util-linux mount bsdutils procps findutils grep sed mawk diffutils
-	jq bpftool hostname debianutils gzip xz-utils tar iproute2 psmisc
+	jq bpftool hostname debianutils gzip xz-utils tar iproute2
 )
 COMMANDS=(sh awk which nm readelf objdump objcopy strip)
 
