@@ -25,7 +25,8 @@
 # Environment: KERNELS (the SPECs), KTEST_ACCEL (kvm or tcg: no probe), KTEST_TIMEOUT (seconds
 # per VM), KTEST_SUITES (default "run ktrace kernel"), KTEST_FILTER (a TEST_FILTER regex, all
 # suites), KTEST_MEM (default 2G), KTEST_SMP (vCPUs; default 2 with KVM, 1 with TCG),
-# KTEST_JOBS (VMs at once; default all), OUTPUT (default build).
+# KTEST_JOBS (VMs at once; default all), KTEST_APPEND (more kernel command line), OUTPUT
+# (default build).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -86,7 +87,7 @@ boot_vm() {
 	timeout --kill-after=5 "$limit" \
 		"$QEMU" "$@" -m "$MEM" -smp "${KTEST_SMP:-$SMP}" -no-reboot -nodefaults -display none \
 		-kernel "$kernel" -initrd "$DIR/initrd.cpio" \
-		-append "console=ttyS0 panic=-1 loglevel=4 ktest.mode=$mode" \
+		-append "console=ttyS0 panic=-1 loglevel=4 ${KTEST_APPEND:-} ktest.mode=$mode" \
 		-serial "file:$DIR/$name.console.log" -serial "file:$results" \
 		</dev/null >"$DIR/$name.qemu.log" 2>&1 &
 	pid=$!
