@@ -9,6 +9,7 @@
 # and powers off.  Results go to the second serial port (/dev/ttyS1: the host's results
 # file), between marker lines the host parses (tests/kernels/run.sh):
 #   KTEST-BEGIN <uname -r> uptime <seconds since the kernel started>
+#   KTEST-EXCLUDE REGEX                                the tests left out (more under TCG)
 #   KTEST-CHECK-BEGIN ... KTEST-CHECK-END status N     uptrace --check, stdout and stderr
 #   KTEST-PATH kfunc|portable|none|?                   its last stdout line (? without --check)
 #   KTEST-SKIP-SUITES REASON                           --check failed: no suite runs
@@ -147,8 +148,12 @@ run_tests() {
 	local failed=0 s
 	. /etc/ktest.env
 	UPTRACE=$REPO/$OUTPUT/uptrace
+	case " $(cat /proc/cmdline) " in
+	*" ktest.accel=tcg "*) KTEST_EXCLUDE=${KTEST_EXCLUDE:+$KTEST_EXCLUDE|}$KTEST_EXCLUDE_TCG ;;
+	esac
 	echo "KTEST-BEGIN $(uname -r) uptime $(cut -d' ' -f1 /proc/uptime)"
 	describe_env
+	echo "KTEST-EXCLUDE ${KTEST_EXCLUDE:-none}"
 	cd "$REPO"
 	if check; then
 		for s in $KTEST_SUITES; do
