@@ -19,7 +19,7 @@
 #   KTEST-END
 # The kernel's own messages stay on the console (ttyS0).  Never exits: PID 1 exiting is a
 # panic (the host would see a reboot and QEMU, with -no-reboot, stop; but say so first).
-set -u
+set -u # not -e: PID 1 must not exit; every step says how it went instead
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C TERM=dumb
 
 say() {
@@ -124,7 +124,7 @@ run_suite() {
 	echo "KTEST-SUITE-BEGIN $s"
 	t0=$(date +%s)
 	UPTRACE=$UPTRACE TARGETS=$REPO/$OUTPUT/e2e TOOLS=$REPO/$OUTPUT/tools \
-		FWD_RECV=$REPO/$OUTPUT/tests/fwd-recv FIXTURES=$REPO/$OUTPUT/fixtures SANITIZED= \
+		FWD_RECV=$REPO/$OUTPUT/tests/fwd-recv FIXTURES=$REPO/$OUTPUT/fixtures SANITIZED='' \
 		SOAK_SECONDS=$SOAK_SECONDS TEST_FILTER=$(suite_filter "$s") \
 		bash "tests/e2e/$s.sh" </dev/null 2>&1 | time_tests "$s"
 	status=${PIPESTATUS[0]}
@@ -154,7 +154,7 @@ run_tests() {
 	echo "KTEST-BEGIN $(uname -r) uptime $(cut -d' ' -f1 /proc/uptime)"
 	describe_env
 	echo "KTEST-EXCLUDE ${KTEST_EXCLUDE:-none}"
-	cd "$REPO"
+	cd "$REPO" || echo "KTEST-ENV missing $REPO"
 	if check; then
 		for s in $KTEST_SUITES; do
 			run_suite "$s" || failed=1

@@ -80,7 +80,8 @@ cleanup() {
 		sleep 0.1
 	done
 	# the background test_kernel shells of main
-	kill $(jobs -p) 2>/dev/null || true
+	mapfile -t pids < <(jobs -p)
+	[ ${#pids[@]} = 0 ] || kill "${pids[@]}" 2>/dev/null || true
 }
 
 # boot_vm NAME VMLINUZ LIMIT MODE RESULTS_LOG ACCEL_ARGS...: QEMU, stopped after LIMIT
@@ -252,7 +253,7 @@ run_kernels() {
 		(
 			test_kernel "${VERSIONS[$i]}" "${KERNELS_[$i]}" >"$DIR/${VERSIONS[$i]}.summary" 2>&1 &&
 				st=0 || st=$?
-			echo $st >"$DIR/${VERSIONS[$i]}.status"
+			echo "$st" >"$DIR/${VERSIONS[$i]}.status"
 		) &
 		running=$((running + 1))
 	done
