@@ -142,6 +142,7 @@ our_new_bpf() {
 	[ -n "$new" ] || return 0
 	holders=$(bpf_holders)
 	while read -r kind id what; do
+		# shellcheck disable=SC2086
 		set -- $what
 		if [ "$kind" = link ]; then
 			grep -qx "prog $2 $3" <<<"$new" || continue
@@ -525,7 +526,7 @@ iso_abort() {
 # The suite's end: nothing of any of its tests may be left, not a process with a test's
 # mark, not a cgroup, not a BPF object of ours loaded since the suite began.
 iso_finish() {
-	local left bpf i status=0 T= CG= MARK_RE=
+	local left bpf i status=0 T='' CG='' MARK_RE=''
 	left=$(iso_marked)
 	if [ -n "$left" ]; then
 		echo "    FAIL: the suite's tests left running:" \
