@@ -1086,9 +1086,12 @@ int main(int argc, char **argv)
 	/* debug info comes from this machine; a debuginfod download is not ours to start */
 	unsetenv("DEBUGINFOD_URLS");
 	if (s.opts.mode == MODE_VERSION) {
-		printf("uptrace %s (libbpf %s)\n", UPTRACE_VERSION, libbpf_version_string());
-		/* -v: what this kernel offers and the path uptrace takes on it */
-		return upt_verbose && features__check(stdout, s.opts.portable) ? EXIT_USAGE : 0;
+		printf("uptrace %s\n", UPTRACE_VERSION);
+		if (!upt_verbose)
+			return 0;
+		/* -v: the libbpf it runs with, what this kernel offers and the path taken */
+		printf("libbpf %s\n", libbpf_version_string());
+		return features__check(stdout, s.opts.portable) ? EXIT_USAGE : 0;
 	}
 	if (s.opts.mode == MODE_CHECK)
 		return features__check(stdout, s.opts.portable) ? EXIT_USAGE : 0;
