@@ -267,14 +267,31 @@ static __always_inline int read_user_word(__u64 *val, __u64 addr, __u8 size)
 	}
 }
 
+/*
+ * pt_regs word `reg`, loaded from the context directly: a helper call per register costs more
+ * than the rest of a scalar argument's work.  The verifier allows only loads at a constant
+ * offset from the unmodified context pointer, and clang would merge the cases of a switch
+ * into one load at a computed address, so each case is its own load instruction.
+ */
+#define REG_CASE(n)                                                                        \
+	case n:                                                                            \
+		asm volatile("%[v] = *(u64 *)(%[r] + %[o])" : [v] "=r"(v) : [r] "r"(regs),   \
+			     [o] "i"(n * 8));                                                \
+		return v
+
 static __always_inline __u64 reg_word(const struct pt_regs *regs, __u8 reg)
 {
-	__u64 v = 0;
+	__u64 v;
 
-	if (reg >= sizeof(*regs) / 8)
+	_Static_assert(sizeof(struct pt_regs) / 8 == 21, "x86-64 pt_regs: 21 words");
+	switch (reg) {
+	REG_CASE(0); REG_CASE(1); REG_CASE(2); REG_CASE(3); REG_CASE(4); REG_CASE(5);
+	REG_CASE(6); REG_CASE(7); REG_CASE(8); REG_CASE(9); REG_CASE(10); REG_CASE(11);
+	REG_CASE(12); REG_CASE(13); REG_CASE(14); REG_CASE(15); REG_CASE(16); REG_CASE(17);
+	REG_CASE(18); REG_CASE(19); REG_CASE(20);
+	default:
 		return 0;
-	bpf_probe_read_kernel(&v, sizeof(v), (const void *)regs + reg * 8);
-	return v;
+	}
 }
 
 /* The raw value of one argument; sets UPT_ARG_LOC_FAULT / UPT_ARG_NOLOC when it has none. */
