@@ -7,9 +7,11 @@
  * `feature probe` and bpftrace do it: a map type or a helper by loading the smallest program
  * that uses it (libbpf_probe_bpf_*), a kfunc by its name in the kernel's BTF, the uprobe
  * event source by its sysfs directory.  A missing feature uptrace cannot do without stops it
- * with one line naming the feature and the first Linux release that has it.  The one optional
- * feature, the 6.16 dynptr probe-read kfuncs, picks the copy path (probes/uptrace.bpf.c,
- * upt_dp_read()); both paths write the same records.
+ * with one line naming the feature and the first Linux release that has it.  The optional
+ * features pick faster ways to the same results: the 6.16 dynptr probe-read kfuncs the copy
+ * path (probes/uptrace.bpf.c, upt_dp_read(); both paths write the same records), the 6.6
+ * uprobe_multi links how probes attach (links.h; a kernel before 6.10, or a stable release
+ * without the fix, filters their pid by thread, so -p and -c keep one link per probe there).
  *
  * features__check() goes further: it loads every program of the object on this kernel, with
  * the verifier's statistics on, and works out each program's deepest call chain from the
@@ -29,6 +31,7 @@
 #include <bpf/libbpf.h>
 
 #include "kfeatures.h"
+#include "links.h"
 #include "util.h"
 #include "uptrace.skel.h"
 
@@ -52,6 +55,9 @@ static const struct {
 	[KF_DYNPTR_DATA] = { "bpf_dynptr_data()", "5.19" },
 	[KF_READ_DYNPTR] = { "bpf_probe_read_{user,user_str,kernel}_dynptr() kfuncs", "6.16",
 			     true },
+	[KF_UPROBE_MULTI] = { "uprobe_multi links (a file's probes in one link)", "6.6", true },
+	[KF_UPROBE_MULTI_PID] = { "uprobe_multi links that filter by process (-p, -c)",
+				  "6.10", true },
 };
 
 static const char *const read_dynptr_kfuncs[] = {
@@ -78,6 +84,7 @@ static bool has_kfuncs(const struct btf *vmlinux)
 
 int features__probe(struct kfeatures *f)
 {
+	struct links_multi_support um;
 	struct utsname u;
 	struct btf *vmlinux;
 
@@ -95,6 +102,10 @@ int features__probe(struct kfeatures *f)
 	f->has[KF_LOOP] = helper_ok(BPF_FUNC_loop);
 	f->has[KF_RB_DYNPTR] = helper_ok(BPF_FUNC_ringbuf_reserve_dynptr);
 	f->has[KF_DYNPTR_DATA] = helper_ok(BPF_FUNC_dynptr_data);
+	if (!links_probe_uprobe_multi(&um)) {
+		f->has[KF_UPROBE_MULTI] = um.links;
+		f->has[KF_UPROBE_MULTI_PID] = um.pid_is_process;
+	}
 	f->probed = true;
 	return 0;
 }
@@ -321,12 +332,16 @@ bool kfeatures_refusal(const char *log, char *out, size_t size)
 	return true;
 }
 
-static int load_all(struct uptrace_bpf *skel, enum copy_path path, char **logs)
+static int load_all(struct uptrace_bpf *skel, enum copy_path path, bool multi, char **logs)
 {
 	struct bpf_program *prog;
 	int i = 0, err;
 
 	skel->rodata->have_read_dynptr = path == COPY_KFUNC;
+	/* upt_call_multi as it is loaded to be attached, where it can be */
+	if (multi)
+		bpf_program__set_expected_attach_type(skel->progs.upt_call_multi,
+						      LINKS_TRACE_UPROBE_MULTI);
 	/* the smallest ring: the check needs the programs, not room for events */
 	err = bpf_map__set_max_entries(skel->maps.events, getpagesize());
 	bpf_object__for_each_program(prog, skel->obj) {
@@ -426,7 +441,7 @@ int features__check(FILE *out, bool portable)
 		upt_err("cannot open the BPF object: %s", strerror(-err));
 		return err;
 	}
-	err = load_all(skel, path, logs);
+	err = load_all(skel, path, f.has[KF_UPROBE_MULTI], logs);
 	if (err)
 		say_refused(skel, logs, err);
 	else

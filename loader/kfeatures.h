@@ -26,6 +26,8 @@ enum kfeature {
 	KF_RB_DYNPTR,	  /* bpf_ringbuf_reserve_dynptr() */
 	KF_DYNPTR_DATA,	  /* bpf_dynptr_data() */
 	KF_READ_DYNPTR,	  /* bpf_probe_read_{user,user_str,kernel}_dynptr() kfuncs (optional) */
+	KF_UPROBE_MULTI,  /* uprobe_multi links (optional) */
+	KF_UPROBE_MULTI_PID, /* ... whose pid filter means a process, not a thread (optional) */
 	KF_COUNT,
 };
 
