@@ -4,8 +4,8 @@
  *
  * Two kinds of link attach a uprobe program.  A perf-event link (every kernel) is one uprobe;
  * closing it waits for RCU grace periods under the kernel's global event_mutex
- * (perf_uprobe_destroy(): ~95 ms a probe on 6.18 here, one after the other whatever the
- * number of threads closing them).  A uprobe_multi link (BPF_TRACE_UPROBE_MULTI, Linux 6.6)
+ * (perf_uprobe_destroy(): ~100 ms a probe on 6.18 here, mostly one after the other whatever
+ * the number of threads closing them).  A uprobe_multi link (BPF_TRACE_UPROBE_MULTI, Linux 6.6)
  * is any number of uprobes of one file, attached by one bpf() call and detached with one
  * wait.  libbpf 1.1 has no wrapper for it and the 6.1 UAPI headers lack its attach type and
  * attributes, so links.c makes it with its own bpf_attr (checked against the kernel's).
