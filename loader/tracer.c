@@ -4,9 +4,18 @@
  *
  * Sizing happens before load: the spec and drop maps get one entry per probe, the string
  * bit bucket one slot per possible CPU of max_bytes + 2, the ring buffer the size asked for.
- * Each uprobe is a perf-event link carrying the probe's index as its BPF cookie.  Attach is
- * all-or-nothing: on the first failure every link made so far is destroyed before the error
- * is returned, so nothing stays attached.
+ * Every uprobe carries the probe's index as its BPF cookie.  Where the kernel has uprobe_multi
+ * links (6.6), the probes are grouped by (file, process, entry or return) and each group is
+ * one link of upt_call_multi: one bpf() call to attach it, one kernel wait to detach it
+ * (links.h).  Elsewhere, and for -p/-c groups on a kernel whose uprobe_multi pid filter means
+ * one thread, each probe is a perf-event link of upt_call.  Attach is all-or-nothing: on the
+ * first failure every link made so far is destroyed before the error is returned, so nothing
+ * stays attached; a uprobe_multi link that fails is narrowed down to the probe the kernel
+ * refuses, so the error names it as a perf-event link's would.
+ *
+ * -v says where the time to "tracing" went: resolving the probes (between tracer__new() and
+ * tracer__load()), asking the kernel what it has, loading (libbpf: the kernel's BTF, maps,
+ * relocations, the verifier), attaching.
  *
  * Kernel traces (-t) live in the same object (ktrace.c configures and attaches them).  Each
  * enabled trace is a pseudo-probe after the uprobes in t->probes, so events and lost
@@ -32,13 +41,18 @@ struct tracer {
 	struct uptrace_bpf *skel;
 	struct ring_buffer *rb;
 	struct probe **probes;
-	struct bpf_link **links;
+	struct bpf_link **links; /* perf-event links, per probe (NULL: none, or in a multi link) */
+	int *mlinks;		 /* uprobe_multi link fds */
+	uint32_t nmlinks;
 	struct bpf_link *fork_link, *exit_link;
 	struct ktrace *kt;
 	struct kfeatures kfeat;
 	uint32_t nprobes;
 	uint32_t nuprobes; /* probes[0..nuprobes) are uprobes; then one per kernel trace */
 	int ncpus;
+	bool multi;	   /* uprobe_multi links where they can serve */
+	/* monotonic ns: tracer__new(), and the phases of load and attach */
+	uint64_t t_new, t_load, t_features, t_loaded, t_attach;
 };
 
 int tracer__new(const struct tracer_opts *opts, struct tracer **out)
@@ -48,6 +62,7 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 	if (!t)
 		return -ENOMEM;
 	t->opts = *opts;
+	t->t_new = upt_mono_ns();
 	*out = t;
 	return 0;
 }
@@ -159,6 +174,31 @@ static const char *attach_strerror(int err)
 	}
 }
 
+/* The process a probe's uprobe fires in; -1: every process (--follow filters in BPF). */
+static pid_t attach_pid(const struct tracer *t, const struct probe *p)
+{
+	return t->opts.follow || p->pid <= 0 ? -1 : p->pid;
+}
+
+/*
+ * Does probe p go into a uprobe_multi link?  Where the kernel has them, unless a pid filter
+ * would mean one thread there (before Linux 6.10: a -p process's other threads would be
+ * missed).
+ */
+static bool in_multi(const struct tracer *t, const struct probe *p)
+{
+	return t->multi && (attach_pid(t, p) < 0 || t->kfeat.has[KF_UPROBE_MULTI_PID]);
+}
+
+static uint32_t count_multi(const struct tracer *t)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < t->nuprobes; i++)
+		n += in_multi(t, t->probes[i]);
+	return n;
+}
+
 static uint32_t max_bytes_of(const struct tracer *t)
 {
 	uint32_t i, m = 0;
@@ -172,7 +212,7 @@ static uint32_t max_bytes_of(const struct tracer *t)
 static int size_maps(struct tracer *t)
 {
 	struct uptrace_bpf *s = t->skel;
-	uint32_t bucket = (max_bytes_of(t) + 2 + 7) & ~7u;
+	uint32_t bucket = (max_bytes_of(t) + 2 + 7) & ~7u, nmulti;
 	int err;
 
 	/* an array map needs an entry even when only kernel traces run */
@@ -187,7 +227,13 @@ static int size_maps(struct tracer *t)
 	if (err)
 		return err;
 	s->rodata->filter_tgids = t->opts.follow;
-	bpf_program__set_autoload(s->progs.upt_call, t->nuprobes > 0);
+	nmulti = count_multi(t);
+	/* the program a run attaches with, or both when some probes cannot go in a multi link */
+	bpf_program__set_autoload(s->progs.upt_call, t->nuprobes > nmulti);
+	bpf_program__set_autoload(s->progs.upt_call_multi, nmulti > 0);
+	if (nmulti)
+		bpf_program__set_expected_attach_type(s->progs.upt_call_multi,
+						      LINKS_TRACE_UPROBE_MULTI);
 	bpf_program__set_autoload(s->progs.upt_fork, grows_traced(t));
 	bpf_program__set_autoload(s->progs.upt_exit, grows_traced(t));
 	s->rodata->bucket_size = bucket;
@@ -234,6 +280,14 @@ static int setup_ktrace(struct tracer *t)
 	return err;
 }
 
+/* An environment variable set to anything but "" or "0". */
+static bool env_flag(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0");
+}
+
 static int sample_cb(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
@@ -254,6 +308,7 @@ int tracer__load(struct tracer *t)
 		return t->ncpus;
 	if (!t->nprobes && !t->opts.traces)
 		return -EINVAL;
+	t->t_load = upt_mono_ns();
 	err = pair_returns(t);
 	if (err)
 		return err;
@@ -265,6 +320,9 @@ int tracer__load(struct tracer *t)
 	err = err ?: features__require(&t->kfeat);
 	if (err)
 		return err;
+	t->t_features = upt_mono_ns();
+	t->multi = t->kfeat.has[KF_UPROBE_MULTI] && !t->opts.no_uprobe_multi &&
+		   !env_flag("UPTRACE_NO_UPROBE_MULTI");
 	t->skel = uptrace_bpf__open();
 	if (!t->skel) {
 		err = -errno;
@@ -312,11 +370,15 @@ int tracer__load(struct tracer *t)
 		upt_err("cannot map the ring buffer: %s", strerror(-err));
 		return err;
 	}
+	t->t_loaded = upt_mono_ns();
 	return 0;
 }
 
 static void detach_all(struct tracer *t)
 {
+	/* the multi links first: a few waits, shared; then the perf-event links, one by one */
+	if (t->mlinks)
+		links_close_all(t->mlinks, t->nmlinks);
 	if (t->links)
 		links_destroy_all(t->links, t->nuprobes);
 }
@@ -336,12 +398,185 @@ static int attach_follow(struct tracer *t)
 	return 0;
 }
 
-int tracer__attach(struct tracer *t)
+static void say_attached(const struct probe *p)
+{
+	upt_info("attached %s:%s%s at offset 0x%llx", p->binary, p->func,
+		 p->ret ? "%return" : p->silent ? " (entry of %return)" : "",
+		 (unsigned long long)p->offset);
+}
+
+static void say_refused(const struct probe *p, int err)
+{
+	upt_err("cannot attach to %s:%s (offset 0x%llx): %s", p->binary, p->func,
+		(unsigned long long)p->offset, attach_strerror(err));
+}
+
+/* One perf-event link per probe that is in no multi link. */
+static int attach_singles(struct tracer *t)
 {
 	struct probe *p;
 	uint32_t i;
 	int err;
 
+	for (i = 0; i < t->nuprobes; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = i);
+
+		p = t->probes[i];
+		if (in_multi(t, p))
+			continue;
+		uo.retprobe = p->ret;
+		t->links[i] = bpf_program__attach_uprobe_opts(t->skel->progs.upt_call,
+							      attach_pid(t, p), p->attach_path,
+							      p->offset, &uo);
+		if (!t->links[i]) {
+			err = -errno;
+			say_refused(p, err);
+			return err;
+		}
+		say_attached(p);
+	}
+	return 0;
+}
+
+/* A group of probes that one uprobe_multi link can carry: the same file, process, kind. */
+static int group_cmp(const void *a, const void *b, void *arg)
+{
+	const struct tracer *t = arg;
+	const struct probe *p = t->probes[*(const uint32_t *)a];
+	const struct probe *q = t->probes[*(const uint32_t *)b];
+	pid_t pp = attach_pid(t, p), qp = attach_pid(t, q);
+	int c = strcmp(p->attach_path, q->attach_path);
+
+	if (c)
+		return c;
+	if (pp != qp)
+		return pp < qp ? -1 : 1;
+	if (p->ret != q->ret)
+		return p->ret - q->ret;
+	/* probe order within a group */
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+static bool same_group(const struct tracer *t, const struct probe *p, const struct probe *q)
+{
+	return !strcmp(p->attach_path, q->attach_path) && attach_pid(t, p) == attach_pid(t, q) &&
+	       p->ret == q->ret;
+}
+
+struct mgroup {
+	const char *path;
+	pid_t pid; /* 0: every process */
+	bool ret;
+	uint64_t *offsets, *cookies;
+};
+
+static int mgroup_link(const struct tracer *t, const struct mgroup *g, uint32_t from, uint32_t n)
+{
+	return links_uprobe_multi(bpf_program__fd(t->skel->progs.upt_call_multi), g->path,
+				  g->offsets + from, g->cookies + from, n, g->ret, g->pid);
+}
+
+/*
+ * The group's link failed with err: attach halves of it until one probe is left, the first
+ * one the kernel refuses alone (each half that attaches is detached at once: on this error
+ * path, a few waits), and say which.  When every probe attaches alone (the group failed as
+ * a whole: no memory...), the group is named instead.
+ */
+static void say_group_refused(const struct tracer *t, const struct mgroup *g, uint32_t n,
+			      int err)
+{
+	uint32_t lo = 0, hi = n, mid;
+	int fd;
+
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		fd = mgroup_link(t, g, lo, mid - lo);
+		if (fd >= 0) {
+			close(fd);
+			lo = mid;
+		} else {
+			hi = mid;
+			err = fd;
+		}
+	}
+	fd = mgroup_link(t, g, lo, 1);
+	if (fd < 0) {
+		say_refused(t->probes[g->cookies[lo]], fd);
+		return;
+	}
+	close(fd);
+	upt_err("cannot attach %u probes to %s in one uprobe_multi link: %s", n, g->path,
+		attach_strerror(err));
+}
+
+/* The uprobe_multi links: one per group of the probes that go into one. */
+static int attach_multi(struct tracer *t)
+{
+	uint32_t n = count_multi(t), *order, i, j, k, m = 0;
+	struct mgroup g;
+	int fd, err = 0;
+
+	if (!n)
+		return 0;
+	order = calloc(n, sizeof(*order));
+	g.offsets = calloc(n, sizeof(*g.offsets));
+	g.cookies = calloc(n, sizeof(*g.cookies));
+	t->mlinks = calloc(n, sizeof(*t->mlinks));
+	if (!order || !g.offsets || !g.cookies || !t->mlinks) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < t->nuprobes; i++)
+		if (in_multi(t, t->probes[i]))
+			order[m++] = i;
+	qsort_r(order, n, sizeof(*order), group_cmp, t);
+	for (i = 0; i < n; i = j) {
+		const struct probe *first = t->probes[order[i]];
+
+		for (j = i; j < n && same_group(t, first, t->probes[order[j]]); j++) {
+			g.offsets[j - i] = t->probes[order[j]]->offset;
+			g.cookies[j - i] = order[j];
+		}
+		g.path = first->attach_path;
+		g.pid = attach_pid(t, first) < 0 ? 0 : attach_pid(t, first);
+		g.ret = first->ret;
+		fd = mgroup_link(t, &g, 0, j - i);
+		if (fd < 0) {
+			err = fd;
+			say_group_refused(t, &g, j - i, err);
+			goto out;
+		}
+		t->mlinks[t->nmlinks++] = fd;
+		for (k = i; k < j; k++)
+			say_attached(t->probes[order[k]]);
+		upt_info("one uprobe_multi link for %u %s probe(s) of %s%s", j - i,
+			 first->ret ? "return" : "entry", first->binary,
+			 g.pid ? " (one process)" : "");
+	}
+out:
+	free(order);
+	free(g.offsets);
+	free(g.cookies);
+	return err;
+}
+
+/* -v: where the time from tracer__new() to attached went. */
+static void say_times(const struct tracer *t)
+{
+	uint64_t now = upt_mono_ns();
+
+	upt_info("%u probe(s) ready in %.0f ms: resolve %.1f ms, kernel features %.1f ms, "
+		 "load %.1f ms, attach %.1f ms (%u uprobe_multi link(s), %u perf-event link(s))",
+		 t->nuprobes, (now - t->t_new) / 1e6, (t->t_load - t->t_new) / 1e6,
+		 (t->t_features - t->t_load) / 1e6, (t->t_loaded - t->t_features) / 1e6,
+		 (now - t->t_attach) / 1e6, t->nmlinks, t->nuprobes - count_multi(t));
+}
+
+int tracer__attach(struct tracer *t)
+{
+	int err;
+
+	t->t_attach = upt_mono_ns();
 	t->links = calloc(t->nuprobes ?: 1, sizeof(*t->links));
 	if (!t->links)
 		return -ENOMEM;
@@ -352,27 +587,13 @@ int tracer__attach(struct tracer *t)
 			return err;
 	}
 	err = ktrace__attach(t->kt, t->skel);
-	if (err)
+	err = err ?: attach_multi(t);
+	err = err ?: attach_singles(t);
+	if (err) {
+		detach_all(t);
 		return err;
-	for (i = 0; i < t->nuprobes; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = i);
-
-		p = t->probes[i];
-		uo.retprobe = p->ret;
-		t->links[i] = bpf_program__attach_uprobe_opts(t->skel->progs.upt_call,
-							      t->opts.follow ? -1 : p->pid,
-							      p->attach_path, p->offset, &uo);
-		if (!t->links[i]) {
-			err = -errno;
-			detach_all(t);
-			upt_err("cannot attach to %s:%s (offset 0x%llx): %s", p->binary, p->func,
-				(unsigned long long)p->offset, attach_strerror(err));
-			return err;
-		}
-		upt_info("attached %s:%s%s at offset 0x%llx", p->binary, p->func,
-			 p->ret ? "%return" : p->silent ? " (entry of %return)" : "",
-			 (unsigned long long)p->offset);
 	}
+	say_times(t);
 	return 0;
 }
 
@@ -421,6 +642,7 @@ void tracer__free(struct tracer *t)
 	bpf_link__destroy(t->fork_link);
 	bpf_link__destroy(t->exit_link);
 	free(t->links);
+	free(t->mlinks);
 	ring_buffer__free(t->rb);
 	uptrace_bpf__destroy(t->skel);
 	for (i = 0; i < t->nprobes; i++) {

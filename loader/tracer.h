@@ -40,6 +40,12 @@ struct tracer_opts {
 	const char *exe;
 	bool cmd_pending;
 	bool portable;		  /* --portable: the copy path every kernel has */
+	/*
+	 * One perf-event link per probe even where the kernel has uprobe_multi links (as on
+	 * kernels before 6.6; for comparing the two).  UPTRACE_NO_UPROBE_MULTI=1 in the
+	 * environment does the same.
+	 */
+	bool no_uprobe_multi;
 	tracer_sample_fn sample;  /* called for every record, in ring order */
 	void *ctx;
 };
