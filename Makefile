@@ -189,7 +189,7 @@ unit: $(UNIT_BINS) $(FIXTURES)
 	done
 
 # every suite runs, and the target fails at the end if one of them failed
-E2E_SUITES := run ktrace kernel stats forward install recipes
+E2E_SUITES := run ktrace kernel stats forward install recipes attach
 e2e: all $(OUTPUT)/uptrace $(FIXTURES) $(E2E_TARGETS) $(TOOLS) $(OUTPUT)/tests/fwd-recv
 	$(Q)status=0; for s in $(E2E_SUITES); do \
 		echo "e2e suite $$s:"; \
