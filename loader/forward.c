@@ -57,6 +57,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "emit.h"
 #include "forward.h"
 #include "json.h"
 #include "util.h"
@@ -69,6 +70,7 @@
 #define FWD_CHUNK_LEN	       24 /* base64 of 16 bytes */
 /* {"chunk":ID,"size":N} (42 bytes) and slack, counted while a batch is open */
 #define FWD_OPTS_BYTES 64
+#define FWD_ENTRY_HDR  11 /* an entry's [EventTime, ...]: fixarray 1, fixext8 2 + 8 */
 #define NS_PER_MS      1000000ULL
 
 struct batch {
@@ -197,24 +199,6 @@ static void put_be32(uint8_t *p, uint32_t v)
 	p[3] = v;
 }
 
-static void put_str_hdr(struct obuf *ob, size_t n)
-{
-	uint8_t h[3];
-
-	if (n < 32) {
-		ob_putc(ob, 0xa0 | n);
-	} else if (n < 256) {
-		h[0] = 0xd9;
-		h[1] = n;
-		ob_write(ob, h, 2);
-	} else {
-		h[0] = 0xda;
-		h[1] = n >> 8;
-		h[2] = n;
-		ob_write(ob, h, 3);
-	}
-}
-
 static void free_batch(struct batch *b)
 {
 	if (b)
@@ -222,7 +206,7 @@ static void free_batch(struct batch *b)
 	free(b);
 }
 
-/* [TAG, [ (array32) */
+/* [TAG, [ (array32): msgpack-c's str header for the tag (fixstr, str8, str16) */
 static size_t batch_header_len(size_t tlen)
 {
 	return 1 + (tlen < 32 ? 1 : tlen < 256 ? 2 : 3) + tlen + 5;
@@ -230,18 +214,19 @@ static size_t batch_header_len(size_t tlen)
 
 static struct batch *open_batch(struct forward *f, const char *tag, size_t tlen)
 {
-	static const uint8_t arr32[5] = {0xdd};
 	struct batch *b = calloc(1, sizeof(*b));
+	msgpack_packer pk;
 
 	if (!b)
 		return NULL;
 	memcpy(b->tag, tag, tlen);
 	ob_init(&b->wire);
-	ob_putc(&b->wire, 0x93);
-	put_str_hdr(&b->wire, tlen);
-	ob_write(&b->wire, tag, tlen);
+	emit_packer_init(&pk, &b->wire);
+	msgpack_pack_array(&pk, 3);
+	msgpack_pack_str_with_body(&pk, tag, tlen);
+	/* the entries' count is not known yet: an array32 header, patched by seal() */
 	b->count_off = b->wire.len + 1;
-	ob_write(&b->wire, arr32, sizeof(arr32));
+	msgpack_pack_array(&pk, UINT32_MAX);
 	if (!ob_ok(&b->wire)) {
 		free_batch(b);
 		return NULL;
@@ -280,18 +265,17 @@ static void make_chunk_id(struct forward *f, char out[FWD_CHUNK_LEN + 1])
 static void seal(struct forward *f, int i)
 {
 	struct batch *b = f->open[i];
-	uint8_t n[5] = {0xce};
 	size_t before = b->wire.len;
+	msgpack_packer pk;
 
 	put_be32((uint8_t *)b->wire.buf + b->count_off, b->entries);
 	make_chunk_id(f, b->chunk);
-	ob_putc(&b->wire, 0x82);
-	ob_write(&b->wire, "\245chunk", 6); /* fixstr 5 */
-	put_str_hdr(&b->wire, FWD_CHUNK_LEN);
-	ob_write(&b->wire, b->chunk, FWD_CHUNK_LEN);
-	ob_write(&b->wire, "\244size", 5); /* fixstr 4 */
-	put_be32(n + 1, b->entries);
-	ob_write(&b->wire, n, sizeof(n));
+	emit_packer_init(&pk, &b->wire);
+	msgpack_pack_map(&pk, 2);
+	msgpack_pack_str_with_body(&pk, "chunk", 5);
+	msgpack_pack_str_with_body(&pk, b->chunk, FWD_CHUNK_LEN);
+	msgpack_pack_str_with_body(&pk, "size", 4);
+	msgpack_pack_fix_uint32(&pk, b->entries); /* a fixed width: FWD_OPTS_BYTES holds it */
 	/* the options were counted when the batch opened: FWD_OPTS_BYTES */
 	f->held += b->wire.len - before;
 	f->held -= FWD_OPTS_BYTES;
@@ -328,16 +312,17 @@ static void wake(struct forward *f)
 int forward__push(struct forward *f, const char *tag, int64_t sec, uint32_t nsec,
 		  const void *record, size_t len)
 {
-	uint8_t hdr[11] = {0x92, 0xd7, 0x00}; /* [EventTime (fixext8, type 0), ... */
-	size_t tlen = strlen(tag), need = sizeof(hdr) + len;
+	uint8_t t[8]; /* EventTime: ext 0, big-endian seconds and nanoseconds */
+	size_t tlen = strlen(tag), need = FWD_ENTRY_HDR + len;
+	msgpack_packer pk;
 	bool poke = false;
 	struct batch *b = NULL;
 	int i, err = 0;
 
 	if (tlen > FWD_MAX_TAG)
 		return -EINVAL;
-	put_be32(hdr + 3, (uint32_t)sec);
-	put_be32(hdr + 7, nsec);
+	put_be32(t, (uint32_t)sec);
+	put_be32(t + 4, nsec);
 	pthread_mutex_lock(&f->lock);
 	for (i = 0; i < f->nopen; i++) {
 		if (!strcmp(f->open[i]->tag, tag)) {
@@ -374,7 +359,10 @@ int forward__push(struct forward *f, const char *tag, int64_t sec, uint32_t nsec
 		err = -ENOMEM;
 		goto out;
 	}
-	ob_write(&b->wire, hdr, sizeof(hdr));
+	/* [EventTime, RECORD]: fixarray, fixext8, and the record's own bytes */
+	emit_packer_init(&pk, &b->wire);
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_ext_with_body(&pk, t, sizeof(t), 0);
 	ob_write(&b->wire, record, len);
 	f->held += need;
 	b->entries++;

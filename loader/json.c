@@ -303,19 +303,33 @@ void ob_json_s64(struct obuf *ob, int64_t v)
 	ob_write(ob, s, (size_t)(tmp + sizeof(tmp) - s));
 }
 
-void ob_json_hex(struct obuf *ob, uint64_t v)
+size_t json_format_hex(char *out, uint64_t v)
 {
-	char tmp[24], *s = tmp + sizeof(tmp);
+	char tmp[JSON_HEX_MAX], *s = tmp + sizeof(tmp);
+	size_t n;
 
-	*--s = '"';
 	do {
 		*--s = hexdig[v & 0xf];
 		v >>= 4;
 	} while (v);
 	*--s = 'x';
 	*--s = '0';
-	*--s = '"';
-	ob_write(ob, s, (size_t)(tmp + sizeof(tmp) - s));
+	n = (size_t)(tmp + sizeof(tmp) - s);
+	memcpy(out, s, n);
+	return n;
+}
+
+void ob_json_hex(struct obuf *ob, uint64_t v)
+{
+	char *o;
+
+	if (!ob_reserve(ob, JSON_HEX_MAX + 2))
+		return;
+	o = ob->buf + ob->len;
+	*o++ = '"';
+	o += json_format_hex(o, v);
+	*o++ = '"';
+	ob->len = (size_t)(o - ob->buf);
 }
 
 /*
@@ -420,17 +434,32 @@ static char *put_dec(char *o, unsigned v, int width)
 	return o + width;
 }
 
-void ob_json_time(struct obuf *ob, int64_t sec, uint32_t nsec)
+/*
+ * The calendar part of a time depends on its second only: events come many to a second, so
+ * the last one's "YYYY-MM-DDTHH:MM:SS" is kept (per thread) and reused.
+ */
+static __thread struct {
+	int64_t sec;
+	bool valid;
+	char text[20];
+} time_cache;
+
+size_t json_format_time(char *out, int64_t sec, uint32_t nsec)
 {
 	int64_t days, rem, y;
 	unsigned mon, day;
-	char *o;
+	char *o = out;
 
 	/* Hostile nanoseconds (>= 1 s) carry into the seconds rather than print 10 digits. */
 	if (nsec >= 1000000000u) {
 		if (sec <= INT64_MAX - nsec / 1000000000u)
 			sec += nsec / 1000000000u;
 		nsec %= 1000000000u;
+	}
+	if (time_cache.valid && time_cache.sec == sec) {
+		memcpy(o, time_cache.text, 19);
+		o += 19;
+		goto frac;
 	}
 	days = sec / 86400;
 	rem = sec % 86400;
@@ -439,17 +468,11 @@ void ob_json_time(struct obuf *ob, int64_t sec, uint32_t nsec)
 		days--;
 	}
 	civil_from_days(days, &y, &mon, &day);
-	if (y < 0 || y > 9999) {
-		/* Outside RFC 3339; still a string a reader can make sense of. */
-		ob_printf(ob, "\"%" PRId64 "-%02u-%02uT%02u:%02u:%02u.%09uZ\"", y, mon, day,
-			  (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60),
-			  nsec);
-		return;
-	}
-	if (!ob_reserve(ob, 32))
-		return;
-	o = ob->buf + ob->len;
-	*o++ = '"';
+	if (y < 0 || y > 9999) /* outside RFC 3339; still text a reader can make sense of */
+		return (size_t)snprintf(out, JSON_TIME_MAX,
+					"%" PRId64 "-%02u-%02uT%02u:%02u:%02u.%09uZ", y, mon, day,
+					(unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
+					(unsigned)(rem % 60), nsec);
 	o = put_dec(o, (unsigned)y, 4);
 	*o++ = '-';
 	o = put_dec(o, mon, 2);
@@ -461,9 +484,25 @@ void ob_json_time(struct obuf *ob, int64_t sec, uint32_t nsec)
 	o = put_dec(o, (unsigned)(rem / 60 % 60), 2);
 	*o++ = ':';
 	o = put_dec(o, (unsigned)(rem % 60), 2);
+	memcpy(time_cache.text, out, 19);
+	time_cache.sec = sec;
+	time_cache.valid = true;
+frac:
 	*o++ = '.';
 	o = put_dec(o, nsec, 9);
 	*o++ = 'Z';
+	return (size_t)(o - out);
+}
+
+void ob_json_time(struct obuf *ob, int64_t sec, uint32_t nsec)
+{
+	char *o;
+
+	if (!ob_reserve(ob, JSON_TIME_MAX + 2))
+		return;
+	o = ob->buf + ob->len;
+	*o++ = '"';
+	o += json_format_time(o, sec, nsec);
 	*o++ = '"';
 	ob->len = (size_t)(o - ob->buf);
 }

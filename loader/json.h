@@ -57,10 +57,16 @@ void ob_json_u64(struct obuf *ob, uint64_t v);
 void ob_json_s64(struct obuf *ob, int64_t v);
 /* "0x..." lower-case hex address string. */
 void ob_json_hex(struct obuf *ob, uint64_t v);
+/* The same text without quotes into out[JSON_HEX_MAX]; its length. */
+#define JSON_HEX_MAX 20
+size_t json_format_hex(char *out, uint64_t v);
 /* Standard base64 (RFC 4648, with padding) inside quotes. */
 void ob_json_base64(struct obuf *ob, const void *p, size_t n);
 /* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" inside quotes; sec may be negative (before 1970). */
 void ob_json_time(struct obuf *ob, int64_t sec, uint32_t nsec);
+/* The same text without quotes into out[JSON_TIME_MAX]; its length. */
+#define JSON_TIME_MAX 48
+size_t json_format_time(char *out, int64_t sec, uint32_t nsec);
 /*
  * The inverse for the times we write: "YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z" (n bytes, no quotes)
  * to Unix seconds and nanoseconds.  0 or -EINVAL.

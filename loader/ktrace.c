@@ -598,48 +598,47 @@ const char *ktrace_event_type(const void *data, size_t size, unsigned int *trace
 	}
 }
 
-static void put_key(struct obuf *ob, const char *key)
+static void put_ptr(struct emit *e, const char *key, uint64_t v)
 {
-	ob_printf(ob, ",\"%s\":", key);
-}
-
-static void put_str(struct obuf *ob, const char *key, const char *s, size_t n)
-{
-	put_key(ob, key);
-	ob_json_str(ob, s, n);
-}
-
-static void put_ptr(struct obuf *ob, const char *key, uint64_t v)
-{
-	put_key(ob, key);
+	emit_key(e, key, strlen(key));
 	if (v)
-		ob_json_hex(ob, v);
+		emit_hex(e, v);
 	else
-		ob_puts(ob, "null");
+		emit_null(e);
 }
 
 /* "127.0.0.1" / "::1"; null without an address. */
-static void put_addr(struct obuf *ob, const char *key, const struct upt_kaddr *a)
+static void put_addr(struct emit *e, const char *key, const struct upt_kaddr *a)
 {
 	char text[INET6_ADDRSTRLEN];
 
-	put_key(ob, key);
+	emit_key(e, key, strlen(key));
 	if (a->family && inet_ntop(a->family, a->addr, text, sizeof(text)))
-		ob_json_cstr(ob, text);
+		emit_cstr(e, text);
 	else
-		ob_puts(ob, "null");
+		emit_null(e);
 }
 
-static void put_port(struct obuf *ob, const char *key, const struct upt_kaddr *a)
+static void put_port(struct emit *e, const char *key, const struct upt_kaddr *a)
 {
-	put_key(ob, key);
+	emit_key(e, key, strlen(key));
 	if (a->family)
-		ob_printf(ob, "%u", a->port);
+		emit_u64(e, a->port);
 	else
-		ob_puts(ob, "null");
+		emit_null(e);
 }
 
-static void put_exec(struct obuf *ob, const struct upt_exec_rec *r)
+/* "key": n, or null when the value is not there */
+static void put_s64_or_null(struct emit *e, const char *key, bool there, int64_t n)
+{
+	emit_key(e, key, strlen(key));
+	if (there)
+		emit_s64(e, n);
+	else
+		emit_null(e);
+}
+
+static void put_exec(struct emit *e, const struct upt_exec_rec *r)
 {
 	static const char *const keys[UPT_EXEC_NSTR] = { "filename", "argv", "argv1", "argv2",
 							  "argv_last" };
@@ -648,124 +647,142 @@ static void put_exec(struct obuf *ob, const struct upt_exec_rec *r)
 	const char *s = (const char *)(r + 1);
 	unsigned int i;
 
-	ob_printf(ob, ",\"stage\":\"%s\",\"ppid\":%u", r->stage ? "exit" : "enter", r->ppid);
+	EMIT_KEY(e, "stage");
+	if (r->stage)
+		EMIT_STR(e, "exit");
+	else
+		EMIT_STR(e, "enter");
+	EMIT_KEY(e, "ppid");
+	emit_u64(e, r->ppid);
 	for (i = 0; i < UPT_EXEC_NSTR; i++) {
-		if (r->argc >= need[i] && !(r->unread & (1u << i))) {
-			put_str(ob, keys[i], s, strnlen(s, r->len[i]));
-		} else {
-			put_key(ob, keys[i]);
-			ob_puts(ob, "null");
-		}
+		emit_key(e, keys[i], strlen(keys[i]));
+		if (r->argc >= need[i] && !(r->unread & (1u << i)))
+			emit_str(e, s, strnlen(s, r->len[i]));
+		else
+			emit_null(e);
 		s += r->len[i];
 	}
-	ob_printf(ob, ",\"argc\":%u,\"error_raw\":%d", r->argc, r->error);
+	EMIT_KEY(e, "argc");
+	emit_u64(e, r->argc);
+	EMIT_KEY(e, "error_raw");
+	emit_s64(e, r->error);
 }
 
-static void put_malloc(struct obuf *ob, const struct upt_malloc_rec *r)
+static void put_malloc(struct emit *e, const struct upt_malloc_rec *r)
 {
-	ob_printf(ob, ",\"operation\":%u,\"operation_name\":\"%s\"", r->op, mem_names[r->op]);
-	put_ptr(ob, "address", r->addr);
-	ob_printf(ob, ",\"size\":%llu", (unsigned long long)r->size);
+	EMIT_KEY(e, "operation");
+	emit_u64(e, r->op);
+	EMIT_KEY(e, "operation_name");
+	emit_cstr(e, mem_names[r->op]);
+	put_ptr(e, "address", r->addr);
+	EMIT_KEY(e, "size");
+	emit_u64(e, r->size);
 	if (r->op == UPT_MEM_REALLOC)
-		put_ptr(ob, "old_address", r->old);
+		put_ptr(e, "old_address", r->old);
 }
 
-static void put_bind(struct obuf *ob, const struct upt_bind_rec *r)
+static void put_bind(struct emit *e, const struct upt_bind_rec *r)
 {
-	ob_printf(ob, ",\"uid\":%u,\"gid\":%u", r->uid, r->gid);
-	put_port(ob, "port", &r->local);
-	ob_printf(ob, ",\"bound_dev_if\":%u,\"error_raw\":%d", r->bound_dev_if, r->error);
-	put_addr(ob, "addr", &r->local);
-	ob_printf(ob, ",\"fd\":%d", r->fd);
+	EMIT_KEY(e, "uid");
+	emit_u64(e, r->uid);
+	EMIT_KEY(e, "gid");
+	emit_u64(e, r->gid);
+	put_port(e, "port", &r->local);
+	EMIT_KEY(e, "bound_dev_if");
+	emit_u64(e, r->bound_dev_if);
+	EMIT_KEY(e, "error_raw");
+	emit_s64(e, r->error);
+	put_addr(e, "addr", &r->local);
+	EMIT_KEY(e, "fd");
+	emit_s64(e, r->fd);
 }
 
-static void put_tcp(struct obuf *ob, const struct upt_tcp_rec *r)
+static void put_tcp(struct emit *e, const struct upt_tcp_rec *r)
 {
-	ob_printf(ob, ",\"fd\":%d", r->fd);
+	EMIT_KEY(e, "fd");
+	emit_s64(e, r->fd);
 	switch (r->kind) {
 	case UPT_TCP_LISTEN:
-		ob_printf(ob, ",\"backlog\":%d", r->backlog);
+		EMIT_KEY(e, "backlog");
+		emit_s64(e, r->backlog);
 		break;
 	case UPT_TCP_ACCEPT:
-		put_key(ob, "new_fd");
-		if (r->error)
-			ob_puts(ob, "null");
-		else
-			ob_printf(ob, "%d", r->new_fd);
-		put_port(ob, "peer_port", &r->peer);
-		put_addr(ob, "peer_addr", &r->peer);
+		put_s64_or_null(e, "new_fd", !r->error, r->new_fd);
+		put_port(e, "peer_port", &r->peer);
+		put_addr(e, "peer_addr", &r->peer);
 		break;
 	default:
-		put_port(ob, "remote_port", &r->peer);
-		put_addr(ob, "remote_addr", &r->peer);
+		put_port(e, "remote_port", &r->peer);
+		put_addr(e, "remote_addr", &r->peer);
 		break;
 	}
-	ob_printf(ob, ",\"error_raw\":%d", r->error);
+	EMIT_KEY(e, "error_raw");
+	emit_s64(e, r->error);
 }
 
-static void put_vfs_path(struct obuf *ob, const struct upt_vfs_rec *r)
+static void put_vfs_path(struct emit *e, const struct upt_vfs_rec *r)
 {
 	const char *p = (const char *)(r + 1) + r->path_off;
 	size_t n = strnlen(p, r->path_len);
+	char name[sizeof("anon_inode:") + 256];
+	int k;
 
-	put_key(ob, "path");
+	EMIT_KEY(e, "path");
 	if (r->flags2 & UPT_VFS_PATH_FAULT) {
-		ob_puts(ob, "null");
+		emit_null(e);
 		return;
 	}
 	switch (r->kind) {
 	case UPT_VFS_PATH_USER:
 	case UPT_VFS_PATH_FILE:
-		ob_json_str(ob, p, n);
-		break;
+		emit_str(e, p, n);
+		return;
 	case UPT_VFS_PATH_PIPE:
-		ob_printf(ob, "\"pipe:[%llu]\"", (unsigned long long)r->ino);
+		k = snprintf(name, sizeof(name), "pipe:[%llu]", (unsigned long long)r->ino);
 		break;
 	case UPT_VFS_PATH_SOCKET:
-		ob_printf(ob, "\"socket:[%llu]\"", (unsigned long long)r->ino);
+		k = snprintf(name, sizeof(name), "socket:[%llu]", (unsigned long long)r->ino);
 		break;
-	case UPT_VFS_PATH_ANON: {
-		char name[sizeof("anon_inode:") + 256];
-		int k = snprintf(name, sizeof(name), "anon_inode:%.*s", (int)(n < 256 ? n : 256),
-				 p);
-
-		ob_json_str(ob, name, k < (int)sizeof(name) ? (size_t)k : sizeof(name) - 1);
+	case UPT_VFS_PATH_ANON:
+		k = snprintf(name, sizeof(name), "anon_inode:%.*s", (int)(n < 256 ? n : 256), p);
 		break;
-	}
 	default:
-		ob_puts(ob, "null");
-		break;
+		emit_null(e);
+		return;
 	}
+	emit_str(e, name, k < (int)sizeof(name) ? (size_t)k : sizeof(name) - 1);
 }
 
-static void put_vfs(struct obuf *ob, const struct upt_vfs_rec *r)
+static void put_vfs(struct emit *e, const struct upt_vfs_rec *r)
 {
-	ob_printf(ob, ",\"operation\":%u,\"operation_name\":\"%s\"", r->op, vfs_names[r->op]);
-	put_vfs_path(ob, r);
-	ob_printf(ob, ",\"flags\":%u,\"mode\":%u", r->flags, r->mode);
-	put_key(ob, "fd");
-	if (r->flags2 & UPT_VFS_HAS_FD)
-		ob_printf(ob, "%d", r->fd);
-	else
-		ob_puts(ob, "null");
-	ob_printf(ob, ",\"error_raw\":%d", r->error);
-	if (r->flags2 & UPT_VFS_HAS_BYTES) {
-		put_key(ob, "bytes");
-		if (r->error)
-			ob_puts(ob, "null");
-		else
-			ob_printf(ob, "%lld", (long long)r->bytes);
+	EMIT_KEY(e, "operation");
+	emit_u64(e, r->op);
+	EMIT_KEY(e, "operation_name");
+	emit_cstr(e, vfs_names[r->op]);
+	put_vfs_path(e, r);
+	EMIT_KEY(e, "flags");
+	emit_u64(e, r->flags);
+	EMIT_KEY(e, "mode");
+	emit_u64(e, r->mode);
+	put_s64_or_null(e, "fd", r->flags2 & UPT_VFS_HAS_FD, r->fd);
+	EMIT_KEY(e, "error_raw");
+	emit_s64(e, r->error);
+	if (r->flags2 & UPT_VFS_HAS_BYTES)
+		put_s64_or_null(e, "bytes", !r->error, r->bytes);
+	if (r->flags2 & UPT_VFS_CUT) {
+		EMIT_KEY(e, "path_truncated");
+		emit_bool(e, true);
 	}
-	if (r->flags2 & UPT_VFS_CUT)
-		ob_puts(ob, ",\"path_truncated\":true");
 	/* path stays a string or null, and kernel events flat: why it is null, in two keys */
 	if (r->flags2 & UPT_VFS_PATH_FAULT) {
-		ob_printf(ob, ",\"path_errno\":%d,\"path_address\":", -r->path_err);
-		ob_json_hex(ob, r->ino);
+		EMIT_KEY(e, "path_errno");
+		emit_s64(e, -r->path_err);
+		EMIT_KEY(e, "path_address");
+		emit_hex(e, r->ino);
 	}
 }
 
-void ktrace_put_fields(struct obuf *ob, const void *data, size_t size)
+void ktrace_put_fields(struct emit *e, const void *data, size_t size)
 {
 	const struct upt_rec_hdr *h = data;
 	const struct upt_signal_rec *sig = data;
@@ -773,22 +790,25 @@ void ktrace_put_fields(struct obuf *ob, const void *data, size_t size)
 	(void)size;
 	switch (h->type) {
 	case UPT_REC_EXEC:
-		put_exec(ob, data);
+		put_exec(e, data);
 		break;
 	case UPT_REC_SIGNAL:
-		ob_printf(ob, ",\"signal\":%d,\"tpid\":%u", sig->sig, sig->tpid);
+		EMIT_KEY(e, "signal");
+		emit_s64(e, sig->sig);
+		EMIT_KEY(e, "tpid");
+		emit_u64(e, sig->tpid);
 		break;
 	case UPT_REC_MALLOC:
-		put_malloc(ob, data);
+		put_malloc(e, data);
 		break;
 	case UPT_REC_BIND:
-		put_bind(ob, data);
+		put_bind(e, data);
 		break;
 	case UPT_REC_TCP:
-		put_tcp(ob, data);
+		put_tcp(e, data);
 		break;
 	default:
-		put_vfs(ob, data);
+		put_vfs(e, data);
 		break;
 	}
 }

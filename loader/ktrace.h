@@ -19,14 +19,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "emit.h"
 #include "json.h"
 #include "uptrace.h"
 
 struct uptrace_bpf;
-
-/* Loader only, never seen by BPF: spec.flags of the pseudo-probe that counts a trace's
- * events and drops (its spec.pair is the enum upt_trace). */
-#define KTRACE_SPEC_FLAG (1u << 31)
 
 /* Add the trace NAME ("exec" or "trace_exec", ..., "all") to *mask; -EINVAL (printed). */
 int ktrace_parse(const char *name, uint32_t *mask);
@@ -66,8 +63,8 @@ bool ktrace_is_record(const void *data, size_t size);
  * and return its event_type ("exec", "listen", ...) and trace; NULL when it does not add up.
  */
 const char *ktrace_event_type(const void *data, size_t size, unsigned int *trace);
-/* ",\"stage\":..." : the fields of a record ktrace_event_type() accepted. */
-void ktrace_put_fields(struct obuf *ob, const void *data, size_t size);
+/* The fields of a record ktrace_event_type() accepted, into the event's open map. */
+void ktrace_put_fields(struct emit *e, const void *data, size_t size);
 
 /* Build ksys_op[] for a set of traces (exposed for the unit tests). */
 void ktrace_syscall_table(uint32_t traces, uint8_t table[UPT_NSYSCALLS]);

@@ -34,13 +34,13 @@
 #include "kfeatures.h"
 #include "forward.h"
 #include "json.h"
-#include "jsonmp.h"
 #include "ktrace.h"
 #include "listing.h"
 #include "output.h"
 #include "probe.h"
 #include "reorder.h"
 #include "resolve.h"
+#include "sink.h"
 #include "spec.h"
 #include "stats.h"
 #include "symbols.h"
@@ -49,7 +49,6 @@
 #include "util.h"
 
 #define EXIT_USAGE 2
-#define FLUSH_BYTES (1u << 20)
 #define MAX_PIDS 64
 #define MAX_DEBUG_DIRS 16
 
@@ -98,11 +97,9 @@ struct session {
 	struct tracer *tracer;
 	struct reorder *reorder;
 	struct render_ctx rctx;
-	struct obuf ob; /* rendered events: JSON lines */
-	struct obuf mp; /* the same events in msgpack (--format msgpack, --forward) */
-	uint64_t unencodable; /* events jsonmp refused (a renderer bug: counted, reported) */
-	struct forward *fwd;  /* --forward: the sender */
-	int out_fd;
+	struct sinks *sinks; /* where events go: stdout or -o FILE, --forward */
+	struct forward *fwd; /* --forward: the sender the Forward sink hands events to */
+	int out_fd;	     /* -1: no file sink (--forward without -o) */
 	uint64_t events;
 	uint64_t drops_seen;
 	bool out_closed;
@@ -594,99 +591,25 @@ static void sym_print(const char *fmt, va_list ap)
 	upt_err("%s", line);
 }
 
-/* --forward: one event, msgpack in rec[0..len), queued with its own time and its tag. */
-static void forward_event(struct session *s, const struct jsonmp_meta *meta, const char *rec,
-			  size_t len)
-{
-	char tag[FWD_MAX_TAG + 1];
-	int64_t sec = meta->sec;
-	uint32_t nsec = meta->nsec;
-	struct timespec now;
-
-	if (!meta->has_time) { /* every event has its time; this is only a fallback */
-		clock_gettime(CLOCK_REALTIME, &now);
-		sec = now.tv_sec;
-		nsec = now.tv_nsec;
-	}
-	if (!s->opts.tag)
-		snprintf(tag, sizeof(tag), "uptrace.%s",
-			 meta->event_type[0] ? meta->event_type : "event");
-	forward__push(s->fwd, s->opts.tag ?: tag, sec, nsec, rec, len);
-}
-
-/*
- * The msgpack sinks: each rendered line in s->ob becomes one msgpack map, once, in s->mp.
- * --forward queues it (never waiting: the sender thread does the network, forward.c, and an
- * event that does not fit in --forward-buffer is counted there); --format msgpack keeps it
- * in s->mp to be written.  The renderer always writes valid JSON; a line jsonmp refuses
- * anyway is counted and said in the summary, never dropped silently.
- */
-static void encode_msgpack(struct session *s, bool keep)
-{
-	const char *p = s->ob.buf, *end = p + s->ob.len, *nl;
-	struct jsonmp_meta meta;
-	size_t mark;
-
-	ob_reset(&s->mp);
-	for (; p < end; p = nl + 1) {
-		nl = memchr(p, '\n', end - p) ?: end;
-		mark = s->mp.len;
-		if (jsonmp_event(p, nl - p, &s->mp, s->fwd ? &meta : NULL)) {
-			s->unencodable++;
-			continue;
-		}
-		if (s->fwd)
-			forward_event(s, &meta, s->mp.buf + mark, s->mp.len - mark);
-		if (!keep)
-			s->mp.len = mark;
-	}
-}
-
-/* Write out what is buffered; a closed reader ends the session. */
+/* Write out what the sinks hold; a closed reader ends the session. */
 static void flush_output(struct session *s)
 {
-	const struct obuf *ob = &s->ob;
-	size_t off = 0;
-	ssize_t w;
-
-	bool mp_out = s->out_fd >= 0 && s->opts.format == FORMAT_MSGPACK;
-
-	if (s->ob.len && (s->fwd || mp_out))
-		encode_msgpack(s, mp_out);
-	if (s->out_fd < 0) { /* --forward without -o */
-		ob_reset(&s->ob);
-		return;
-	}
-	if (mp_out)
-		ob = &s->mp;
-	while (off < ob->len && !s->out_closed) {
-		w = write(s->out_fd, ob->buf + off, ob->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			if (errno != EPIPE)
-				upt_err("%s: write failed: %s",
-					s->opts.output ? s->opts.output : "stdout", strerror(errno));
-			s->out_closed = true;
-			break;
-		}
-		off += w;
-	}
-	ob_reset(&s->ob);
-	ob_reset(&s->mp);
+	if (sinks__flush(s->sinks) == -EPIPE)
+		s->out_closed = true;
 }
 
-/* A record out of the reorder buffer, in time order: one event line. */
+/* A record out of the reorder buffer, in time order: checked, counted, to every sink. */
 static void on_record(void *ctx, const void *data, size_t size)
 {
 	struct session *s = ctx;
+	struct event ev;
 
 	if (s->out_closed || (s->opts.count && s->events >= s->opts.count))
 		return;
-	if (render_record(&s->rctx, &s->ob, data, size))
-		s->events++;
-	if (s->ob.len >= FLUSH_BYTES)
-		flush_output(s);
+	if (event_from_record(&s->rctx, data, size, &ev))
+		return; /* counted as malformed, said in the summary */
+	s->events++;
+	sinks__event(s->sinks, &ev);
 }
 
 /* A record from the ring buffer, in reservation order: held until its time comes. */
@@ -705,6 +628,7 @@ static void report_drops(struct session *s)
 {
 	uint64_t total = tracer__drops_total(s->tracer);
 	struct probe **probes;
+	struct event ev;
 	uint32_t n, i;
 
 	if (total == s->drops_seen)
@@ -715,8 +639,8 @@ static void report_drops(struct session *s)
 	for (i = 0; i < n; i++) {
 		if (probes[i]->drops == probes[i]->drops_reported)
 			continue;
-		render_lost(&s->rctx, &s->ob, probes[i],
-			    probes[i]->drops - probes[i]->drops_reported);
+		event_lost(probes[i], probes[i]->drops - probes[i]->drops_reported, &ev);
+		sinks__event(s->sinks, &ev);
 		probes[i]->drops_reported = probes[i]->drops;
 	}
 }
@@ -733,14 +657,21 @@ static uint64_t now_ms(void)
 static void stats_report(struct session *s, uint64_t end_ns, bool text, bool json)
 {
 	FILE *f = text && s->opts.stats_text ? stderr : NULL;
-	struct obuf *ob = json && s->opts.stats_json && !s->out_closed ? &s->ob : NULL;
+	bool event = json && s->opts.stats_json && !s->out_closed;
+	struct stats_event se;
 	struct timespec wall;
+	struct event ev;
 
-	clock_gettime(CLOCK_REALTIME, &wall);
 	if (end_ns)
-		stats__final(s->stats, end_ns, f, ob, &wall);
+		stats__final(s->stats, end_ns, f, event ? &se : NULL);
 	else
-		stats__tick(s->stats, upt_mono_ns(), f, ob, &wall);
+		stats__tick(s->stats, upt_mono_ns(), f, event ? &se : NULL);
+	if (!event)
+		return;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	ev = (struct event){ .kind = EV_STATS, .type = "stats", .sec = wall.tv_sec,
+			     .nsec = wall.tv_nsec, .stats = &se };
+	sinks__event(s->sinks, &ev);
 }
 
 /* Has the reader of our output gone away (a pipe whose read end is closed)? */
@@ -832,7 +763,7 @@ static int event_loop(struct session *s)
 		if (s->opts.count && s->events >= s->opts.count)
 			break;
 		/* `uptrace ... | head -1`: leave when the reader does, even if idle */
-		if (output_gone(s->out_fd))
+		if (s->out_fd >= 0 && output_gone(s->out_fd))
 			s->out_closed = true;
 	}
 	return 0;
@@ -903,7 +834,7 @@ static void print_summary(struct session *s)
 		fa += probes[i]->faults;
 	}
 	/* -q: nothing to say unless something was lost */
-	if (s->opts.quiet && !lost && !s->rctx.bad_records && !s->unencodable)
+	if (s->opts.quiet && !lost && !s->rctx.bad_records && !sinks__failed(s->sinks))
 		return;
 	fprintf(stderr, "uptrace: %llu events, %s%llu lost%s, %llu truncated, %llu read faults",
 		(unsigned long long)ev, lost ? upt_sgr("1;33") : "", (unsigned long long)lost,
@@ -911,9 +842,9 @@ static void print_summary(struct session *s)
 	if (s->rctx.bad_records)
 		fprintf(stderr, ", %llu malformed records",
 			(unsigned long long)s->rctx.bad_records);
-	if (s->unencodable)
-		fprintf(stderr, ", %llu not encodable as msgpack (dropped)",
-			(unsigned long long)s->unencodable);
+	if (sinks__failed(s->sinks))
+		fprintf(stderr, ", %llu not rendered for lack of memory (dropped)",
+			(unsigned long long)sinks__failed(s->sinks));
 	/* a record that came more than the reorder window late went out as it came */
 	if (reorder__late(s->reorder))
 		fprintf(stderr, ", %llu out of time order",
@@ -999,6 +930,21 @@ static int check_capabilities(void)
 	return -EPERM;
 }
 
+/* The sinks: the events' file (stdout or -o) in --format, and --forward's sender. */
+static int setup_sinks(struct session *s)
+{
+	int err = sinks__new(&s->sinks);
+
+	if (!err && s->out_fd >= 0)
+		err = sinks__add_fd(s->sinks, s->out_fd, s->opts.output ?: "stdout",
+				    s->opts.format == FORMAT_MSGPACK ? EMIT_MSGPACK : EMIT_JSON);
+	if (!err && s->fwd)
+		err = sinks__add_forward(s->sinks, s->fwd, s->opts.tag);
+	if (err)
+		upt_err("cannot set up the output: %s", strerror(-err));
+	return err;
+}
+
 static int setup(struct session *s)
 {
 	struct tracer_opts topts = {
@@ -1058,7 +1004,8 @@ static int setup(struct session *s)
 			return err;
 		}
 	}
-	err = tracer__load(s->tracer);
+	err = setup_sinks(s);
+	err = err ?: tracer__load(s->tracer);
 	err = err ?: tracer__attach(s->tracer);
 	if (err)
 		return err;
@@ -1108,8 +1055,6 @@ int main(int argc, char **argv)
 					s.opts.probes[0], s.opts.debug_dirs)
 			       ? EXIT_USAGE
 			       : 0;
-	ob_init(&s.ob);
-	ob_init(&s.mp);
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -1176,7 +1121,6 @@ cleanup:
 	command__free(&s.cmd);
 	if (s.out_fd != STDOUT_FILENO && s.out_fd >= 0)
 		close(s.out_fd);
-	ob_free(&s.ob);
-	ob_free(&s.mp);
+	sinks__free(s.sinks);
 	return status;
 }

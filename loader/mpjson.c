@@ -376,6 +376,7 @@ static void scan_stream(const uint8_t *data, size_t len, struct mpj_scan *s, boo
 		s->containers = false;
 		*events = false;
 	}
+	s->events = *events;
 }
 
 void mpj_scan(const void *data, size_t len, struct mpj_scan *scan)

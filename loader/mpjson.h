@@ -27,6 +27,7 @@ struct mpj_scan {
 	size_t nobjs;	  /* complete top-level objects */
 	size_t valid_len; /* bytes covered by those complete objects */
 	bool containers;  /* every complete top-level object is an array or a map */
+	bool events;	  /* ... and every one is a Fluent Bit log event (see below) */
 };
 
 /* Walk the stream without producing output (used to choose how to decode `auto`). */

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * output.c - BPF records to NDJSON events.
+ * output.c - BPF records to events, and events to JSON or msgpack (see output.h).
  *
  * The record comes from the kernel, but uptrace treats it like any other untrusted input:
  * the header's size must match what the ring buffer handed over, the argument count must
  * match the probe's spec, and every data slot must lie inside the record before a byte of
- * it is read.  Values are printed as DESIGN.md says: NULL pointers are null, addresses are
- * hex strings, a capture cut at --max-bytes is {"value":...,"truncated":true,"length":N},
- * a read that faulted is {"error":...,"errno":N,"address":...}.
+ * it is read.  Values are written as docs/events.md says: NULL pointers are null, addresses
+ * are hex strings, a capture cut at --max-bytes is {"value":...,"truncated":true,
+ * "length":N}, a read that faulted is {"error":...,"errno":N,"address":...}.  Captured
+ * msgpack becomes JSON for the JSON sinks and stays the traced program's own bytes for the
+ * msgpack ones.
  *
  * Kernel trace records (exec, signal, ...) are checked and their fields written by
  * ktrace.c; they share the common fields written here and count on the trace's
- * pseudo-probe (tracer.h).
+ * pseudo-probe (tracer.h).  Stats events' fields are stats.c's.
  */
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -34,7 +37,7 @@ int64_t boot_to_real_offset(void)
 }
 
 /* The stamp is untrusted: add seconds and nanoseconds apart, so no sum can overflow. */
-static void put_time(struct obuf *ob, const struct render_ctx *ctx, uint64_t ts)
+static void wall_time(const struct render_ctx *ctx, uint64_t ts, int64_t *psec, uint32_t *pnsec)
 {
 	int64_t sec = (int64_t)(ts / NSEC_PER_SEC) + ctx->boot_to_real_ns / NSEC_PER_SEC;
 	int64_t nsec = (int64_t)(ts % NSEC_PER_SEC) + ctx->boot_to_real_ns % NSEC_PER_SEC;
@@ -43,7 +46,8 @@ static void put_time(struct obuf *ob, const struct render_ctx *ctx, uint64_t ts)
 		sec--, nsec += NSEC_PER_SEC;
 	else if (nsec >= NSEC_PER_SEC)
 		sec++, nsec -= NSEC_PER_SEC;
-	ob_json_time(ob, sec, nsec);
+	*psec = sec;
+	*pnsec = (uint32_t)nsec;
 }
 
 static int64_t sign_extend(uint64_t v, uint8_t size)
@@ -56,50 +60,43 @@ static int64_t sign_extend(uint64_t v, uint8_t size)
 	return (int64_t)(v << shift) >> shift;
 }
 
-static void put_scalar(struct obuf *ob, const struct arg_out *o, uint64_t raw)
+static void put_scalar(struct emit *e, const struct arg_out *o, uint64_t raw)
 {
 	switch (o->rd) {
 	case RD_SIGNED:
-		ob_json_s64(ob, sign_extend(raw, o->size));
+		emit_s64(e, sign_extend(raw, o->size));
 		break;
 	case RD_UNSIGNED:
-		ob_json_u64(ob, raw);
+		emit_u64(e, raw);
 		break;
 	case RD_BOOL:
-		ob_puts(ob, raw ? "true" : "false");
+		emit_bool(e, raw);
 		break;
 	case RD_PTR:
 		if (!raw) {
-			ob_puts(ob, "null");
+			emit_null(e);
 			break;
 		}
 		/* fallthrough */
 	default:
-		ob_json_hex(ob, raw);
+		emit_hex(e, raw);
 		break;
 	}
 }
 
 /* An enum: its enumerator's name, or the number when no enumerator has that value. */
-static void put_enum(struct obuf *ob, const struct arg_out *o, uint64_t raw)
+static void put_enum(struct emit *e, const struct arg_out *o, uint64_t raw)
 {
 	int64_t v = sign_extend(raw, o->size);
 	size_t i;
 
 	for (i = 0; i < o->nenums; i++) {
 		if (o->enums[i].value == v) {
-			ob_json_cstr(ob, o->enums[i].name);
+			emit_cstr(e, o->enums[i].name);
 			return;
 		}
 	}
-	ob_json_s64(ob, v);
-}
-
-static void put_base64(struct obuf *ob, const uint8_t *d, size_t n)
-{
-	ob_puts(ob, "{\"encoding\":\"base64\",\"data\":");
-	ob_json_base64(ob, d, n);
-	ob_putc(ob, '}');
+	emit_s64(e, v);
 }
 
 /* Length of valid UTF-8 text, allowing a multi-byte sequence cut by the end of a capture. */
@@ -118,106 +115,170 @@ static bool text_like(const uint8_t *d, size_t n, bool cut)
 }
 
 /*
- * A msgpack capture: the complete objects as JSON.  When the bytes end mid-object because
- * the capture was cut, that is the truncation the caller reports; anything else that is
- * not msgpack is an error that carries the raw bytes.
+ * The complete objects of a scanned msgpack stream, in msgpack: as the traced program made
+ * them, byte for byte - one object as itself, several (or Fluent Bit log events, however
+ * many) as an array of them, none as [] for no bytes and null otherwise, the shapes
+ * mpj_stream_to_json() gives the JSON sinks.
  */
-static void put_msgpack(struct obuf *ob, const uint8_t *d, size_t n, bool cut)
+static void put_msgpack_objects(struct emit *e, const uint8_t *d, size_t n,
+				const struct mpj_scan *scan)
 {
-	struct mpj_scan scan;
-	size_t mark = ob->len;
-
-	mpj_stream_to_json(ob, d, n, &scan);
-	if (scan.status == MPJ_OK || (scan.status == MPJ_INCOMPLETE && cut))
+	if (!scan->nobjs) {
+		if (n)
+			emit_null(e);
+		else {
+			emit_array(e);
+			emit_end(e);
+		}
 		return;
-	ob_truncate(ob, mark);
-	ob_printf(ob, "{\"error\":\"%s msgpack at byte %zu\",\"value\":",
-		  scan.status == MPJ_INCOMPLETE ? "incomplete" : "invalid", scan.valid_len);
-	mpj_stream_to_json(ob, d, n, &scan);
-	ob_puts(ob, ",\"encoding\":\"base64\",\"data\":");
-	ob_json_base64(ob, d, n);
-	ob_putc(ob, '}');
+	}
+	if (scan->nobjs == 1 && !scan->events) {
+		emit_msgpack_raw(e, d, scan->valid_len, 1);
+		return;
+	}
+	emit_array(e);
+	emit_msgpack_raw(e, d, scan->valid_len, scan->nobjs);
+	emit_end(e);
 }
 
-static void put_auto(struct obuf *ob, const uint8_t *d, size_t n, bool cut)
+/*
+ * A msgpack capture: the complete objects.  When the bytes end mid-object because the
+ * capture was cut, that is the truncation the caller reports; anything else that is not
+ * msgpack is an error that carries the raw bytes.
+ */
+static void put_msgpack(struct emit *e, const uint8_t *d, size_t n, bool cut)
+{
+	struct mpj_scan scan;
+	struct obuf *ob;
+	char why[64];
+	size_t mark;
+
+	if (e->fmt == EMIT_JSON) {
+		ob = emit_json_value(e);
+		mark = ob->len;
+		mpj_stream_to_json(ob, d, n, &scan);
+		if (scan.status == MPJ_OK || (scan.status == MPJ_INCOMPLETE && cut))
+			return;
+		/* the value is the error object instead: written whole, in its place */
+		ob_truncate(ob, mark);
+		ob_printf(ob, "{\"error\":\"%s msgpack at byte %zu\",\"value\":",
+			  scan.status == MPJ_INCOMPLETE ? "incomplete" : "invalid",
+			  scan.valid_len);
+		mpj_stream_to_json(ob, d, n, &scan);
+		ob_puts(ob, ",\"encoding\":\"base64\",\"data\":");
+		ob_json_base64(ob, d, n);
+		ob_putc(ob, '}');
+		return;
+	}
+	mpj_scan(d, n, &scan);
+	if (scan.status == MPJ_OK || (scan.status == MPJ_INCOMPLETE && cut)) {
+		put_msgpack_objects(e, d, n, &scan);
+		return;
+	}
+	emit_map(e);
+	EMIT_KEY(e, "error");
+	emit_str(e, why, (size_t)snprintf(why, sizeof(why), "%s msgpack at byte %zu",
+					  scan.status == MPJ_INCOMPLETE ? "incomplete" : "invalid",
+					  scan.valid_len));
+	EMIT_KEY(e, "value");
+	put_msgpack_objects(e, d, n, &scan);
+	EMIT_KEY(e, "data");
+	emit_bin(e, d, n);
+	emit_end(e);
+}
+
+static void put_auto(struct emit *e, const uint8_t *d, size_t n, bool cut)
 {
 	struct mpj_scan scan;
 
 	mpj_scan(d, n, &scan);
 	if (scan.nobjs && scan.containers &&
 	    (scan.status == MPJ_OK || (scan.status == MPJ_INCOMPLETE && cut)))
-		put_msgpack(ob, d, n, cut);
+		put_msgpack(e, d, n, cut);
 	else if (text_like(d, n, cut))
-		ob_json_str(ob, d, n);
+		emit_str(e, d, n);
 	else
-		put_base64(ob, d, n);
+		emit_bytes_value(e, d, n);
 }
 
-static void put_buffer(struct obuf *ob, const struct arg_out *o, const uint8_t *d, size_t n,
+static void put_buffer(struct emit *e, const struct arg_out *o, const uint8_t *d, size_t n,
 		       bool cut)
 {
 	switch (o->rd) {
 	case RD_STR:
-		ob_json_str(ob, d, strnlen((const char *)d, n));
+		emit_str(e, d, strnlen((const char *)d, n));
 		break;
 	case RD_MSGPACK:
-		put_msgpack(ob, d, n, cut);
+		put_msgpack(e, d, n, cut);
 		break;
 	case RD_AUTO:
-		put_auto(ob, d, n, cut);
+		put_auto(e, d, n, cut);
 		break;
 	default:
-		put_base64(ob, d, n);
+		emit_bytes_value(e, d, n);
 		break;
 	}
+}
+
+void render_arg_emit(struct emit *e, const struct arg_out *o, const struct upt_arg_val *v,
+		     const uint8_t *data)
+{
+	bool cut = v->flags & UPT_ARG_TRUNC;
+
+	if (o->rd == RD_UNSUPPORTED || (v->flags & UPT_ARG_NOLOC)) {
+		EMIT_STR(e, "<optimized out>");
+		return;
+	}
+	if (v->flags & (UPT_ARG_FAULT | UPT_ARG_LOC_FAULT)) {
+		emit_map(e);
+		EMIT_KEY(e, "error");
+		if (v->flags & UPT_ARG_LOC_FAULT)
+			EMIT_STR(e, "cannot read the argument");
+		else
+			EMIT_STR(e, "cannot read user memory");
+		EMIT_KEY(e, "errno");
+		emit_s64(e, -v->err);
+		EMIT_KEY(e, "address");
+		emit_hex(e, v->raw);
+		emit_end(e);
+		return;
+	}
+	if (o->rd == RD_ENUM) {
+		put_enum(e, o, v->raw);
+		return;
+	}
+	if (o->rd < RD_STR) {
+		put_scalar(e, o, v->raw);
+		return;
+	}
+	if (v->flags & UPT_ARG_NULL) {
+		emit_null(e);
+		return;
+	}
+	if (!cut) {
+		put_buffer(e, o, data, v->len, false);
+		return;
+	}
+	emit_map(e);
+	EMIT_KEY(e, "value");
+	put_buffer(e, o, data, v->len, true);
+	EMIT_KEY(e, "truncated");
+	emit_bool(e, true);
+	EMIT_KEY(e, "length");
+	emit_u64(e, v->full_len);
+	emit_end(e);
 }
 
 void render_arg(struct obuf *ob, const struct arg_out *o, const struct upt_arg_val *v,
 		const uint8_t *data)
 {
-	bool cut = v->flags & UPT_ARG_TRUNC;
+	struct emit e;
 
-	if (o->rd == RD_UNSUPPORTED || (v->flags & UPT_ARG_NOLOC)) {
-		ob_puts(ob, "\"<optimized out>\"");
-		return;
-	}
-	if (v->flags & (UPT_ARG_FAULT | UPT_ARG_LOC_FAULT)) {
-		ob_printf(ob, "{\"error\":\"%s\",\"errno\":%d,\"address\":",
-			  v->flags & UPT_ARG_LOC_FAULT ? "cannot read the argument"
-						       : "cannot read user memory",
-			  -v->err);
-		ob_json_hex(ob, v->raw);
-		ob_putc(ob, '}');
-		return;
-	}
-	if (o->rd == RD_ENUM) {
-		put_enum(ob, o, v->raw);
-		return;
-	}
-	if (o->rd < RD_STR) {
-		put_scalar(ob, o, v->raw);
-		return;
-	}
-	if (v->flags & UPT_ARG_NULL) {
-		ob_puts(ob, "null");
-		return;
-	}
-	if (cut)
-		ob_puts(ob, "{\"value\":");
-	put_buffer(ob, o, data, v->len, cut);
-	if (cut)
-		ob_printf(ob, ",\"truncated\":true,\"length\":%u}", v->full_len);
+	emit_init(&e, ob, EMIT_JSON);
+	render_arg_emit(&e, o, v, data);
 }
 
-static void put_common(struct obuf *ob, const struct render_ctx *ctx,
-		       const struct upt_rec_hdr *h, const char *type)
-{
-	ob_puts(ob, "{\"time\":");
-	put_time(ob, ctx, h->ts_ns);
-	ob_printf(ob, ",\"event_type\":\"%s\",\"pid\":%u,\"tid\":%u,\"comm\":", type, h->pid,
-		  h->tid);
-	ob_json_str(ob, h->comm, strnlen(h->comm, sizeof(h->comm)));
-}
+/* ---- records to events ---------------------------------------------------------------- */
 
 /* Check a call record against its probe; NULL when it does not add up. */
 static struct probe *check_call(struct render_ctx *ctx, const struct upt_call_rec *rec,
@@ -231,7 +292,7 @@ static struct probe *check_call(struct render_ctx *ctx, const struct upt_call_re
 	if (size < sizeof(*rec) || rec->hdr.size != size || rec->probe_id >= ctx->nprobes)
 		return NULL;
 	p = ctx->probes[rec->probe_id];
-	if ((p->spec.flags & KTRACE_SPEC_FLAG) || rec->nargs != p->spec.nargs)
+	if (probe_is_trace(p) || rec->nargs != p->spec.nargs)
 		return NULL;
 	need = sizeof(*rec) + (uint64_t)rec->nargs * sizeof(*v);
 	if (need > size)
@@ -244,30 +305,6 @@ static struct probe *check_call(struct render_ctx *ctx, const struct upt_call_re
 	return need <= size ? p : NULL;
 }
 
-static void put_args(struct obuf *ob, struct probe *p, const struct upt_call_rec *rec)
-{
-	const struct upt_arg_val *v = (const void *)(rec + 1);
-	const uint8_t *d = (const uint8_t *)(v + rec->nargs);
-	bool first = true;
-	uint32_t i;
-
-	for (i = 0; i < rec->nargs; i++) {
-		if (v[i].flags & UPT_ARG_TRUNC)
-			p->truncated++;
-		if (v[i].flags & (UPT_ARG_FAULT | UPT_ARG_LOC_FAULT))
-			p->faults++;
-		if (p->out[i].rd != RD_HIDDEN) {
-			if (!first)
-				ob_putc(ob, ',');
-			first = false;
-			ob_json_cstr(ob, p->out[i].name);
-			ob_putc(ob, ':');
-			render_arg(ob, &p->out[i], &v[i], d);
-		}
-		d += v[i].slot;
-	}
-}
-
 /* The pseudo-probe that counts kernel trace `trace`; NULL when that trace is not on. */
 static struct probe *trace_probe(const struct render_ctx *ctx, unsigned int trace)
 {
@@ -276,7 +313,7 @@ static struct probe *trace_probe(const struct render_ctx *ctx, unsigned int trac
 	for (i = ctx->nprobes; i-- > 0;) {
 		struct probe *p = ctx->probes[i];
 
-		if (!(p->spec.flags & KTRACE_SPEC_FLAG))
+		if (!probe_is_trace(p))
 			break;
 		if (p->spec.pair == trace)
 			return p;
@@ -284,89 +321,194 @@ static struct probe *trace_probe(const struct render_ctx *ctx, unsigned int trac
 	return NULL;
 }
 
-static struct probe *render_kernel(struct render_ctx *ctx, struct obuf *ob, const void *data,
-				   size_t size)
+static int bad_record(struct render_ctx *ctx)
 {
-	const char *type;
+	ctx->bad_records++;
+	return -EINVAL;
+}
+
+int event_from_record(struct render_ctx *ctx, const void *data, size_t size, struct event *ev)
+{
+	const struct upt_call_rec *rec = data;
+	const struct upt_arg_val *v = (const void *)(rec + 1);
 	unsigned int trace;
 	struct probe *p;
+	uint32_t i;
 
-	type = ktrace_event_type(data, size, &trace);
-	if (!type || !(p = trace_probe(ctx, trace))) {
-		ctx->bad_records++;
-		return NULL;
+	memset(ev, 0, sizeof(*ev));
+	ev->rec = data;
+	ev->size = size;
+	if (ktrace_is_record(data, size)) {
+		ev->type = ktrace_event_type(data, size, &trace);
+		if (!ev->type || !(p = trace_probe(ctx, trace)))
+			return bad_record(ctx);
+		ev->kind = EV_KERNEL;
+	} else {
+		if (size < sizeof(rec->hdr) ||
+		    (rec->hdr.type != UPT_REC_CALL && rec->hdr.type != UPT_REC_RET) ||
+		    !(p = check_call(ctx, rec, size)) || p->silent ||
+		    (rec->hdr.type == UPT_REC_RET) != p->ret)
+			return bad_record(ctx);
+		ev->kind = p->ret ? EV_RETURN : EV_CALL;
+		ev->type = p->ret ? "uretprobe" : "uprobe";
+		for (i = 0; i < rec->nargs; i++) {
+			if (v[i].flags & UPT_ARG_TRUNC)
+				p->truncated++;
+			if (v[i].flags & (UPT_ARG_FAULT | UPT_ARG_LOC_FAULT))
+				p->faults++;
+		}
+		if (p->ret)
+			stats_count_return(p, rec);
 	}
-	put_common(ob, ctx, data, type);
-	ktrace_put_fields(ob, data, size);
-	ob_puts(ob, "}\n");
+	ev->probe = p;
+	wall_time(ctx, rec->hdr.ts_ns, &ev->sec, &ev->nsec);
 	p->events++;
 	p->bytes += size;
-	return p;
+	return 0;
+}
+
+void event_lost(struct probe *p, uint64_t count, struct event *ev)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = EV_LOST;
+	ev->type = "lost";
+	ev->sec = now.tv_sec;
+	ev->nsec = now.tv_nsec;
+	ev->probe = p;
+	ev->count = count;
+}
+
+/* ---- events to JSON or msgpack -------------------------------------------------------- */
+
+static void put_head(struct emit *e, const struct event *ev)
+{
+	emit_map(e);
+	EMIT_KEY(e, "time");
+	emit_time(e, ev->sec, ev->nsec);
+	EMIT_KEY(e, "event_type");
+	emit_cstr(e, ev->type);
+}
+
+static void put_common(struct emit *e, const struct event *ev)
+{
+	const struct upt_rec_hdr *h = ev->rec;
+
+	put_head(e, ev);
+	EMIT_KEY(e, "pid");
+	emit_u64(e, h->pid);
+	EMIT_KEY(e, "tid");
+	emit_u64(e, h->tid);
+	EMIT_KEY(e, "comm");
+	emit_str(e, h->comm, strnlen(h->comm, sizeof(h->comm)));
+}
+
+/* "name": value for every shown argument; returns write "retval" this way too. */
+static void put_args(struct emit *e, const struct probe *p, const struct upt_call_rec *rec)
+{
+	const struct upt_arg_val *v = (const void *)(rec + 1);
+	const uint8_t *d = (const uint8_t *)(v + rec->nargs);
+	uint32_t i;
+
+	for (i = 0; i < rec->nargs; i++) {
+		if (p->out[i].rd != RD_HIDDEN) {
+			emit_key(e, p->out[i].name, strlen(p->out[i].name));
+			render_arg_emit(e, &p->out[i], &v[i], d);
+		}
+		d += v[i].slot;
+	}
+}
+
+static void put_call(struct emit *e, const struct event *ev)
+{
+	const struct upt_call_rec *rec = ev->rec;
+	const struct probe *p = ev->probe;
+
+	put_common(e, ev);
+	EMIT_KEY(e, "binary");
+	emit_cstr(e, p->binary);
+	EMIT_KEY(e, "function");
+	emit_cstr(e, p->func);
+	if (ev->kind == EV_RETURN) {
+		/* "retval":..., then the pairing with the entry (null when it was not seen) */
+		put_args(e, p, rec);
+		EMIT_KEY(e, "duration_ns");
+		if (rec->call_id)
+			emit_u64(e, rec->duration_ns);
+		else
+			emit_null(e);
+		EMIT_KEY(e, "call_id");
+		if (rec->call_id)
+			emit_u64(e, rec->call_id);
+		else
+			emit_null(e);
+	} else {
+		if (rec->call_id) {
+			EMIT_KEY(e, "call_id");
+			emit_u64(e, rec->call_id);
+		}
+		EMIT_KEY(e, "args");
+		emit_map(e);
+		put_args(e, p, rec);
+		emit_end(e);
+	}
+	emit_end(e);
+}
+
+static void put_lost(struct emit *e, const struct event *ev)
+{
+	const struct probe *p = ev->probe;
+
+	put_head(e, ev);
+	if (p && probe_is_trace(p)) {
+		EMIT_KEY(e, "trace");
+		emit_cstr(e, p->func);
+	} else if (p) {
+		EMIT_KEY(e, "binary");
+		emit_cstr(e, p->binary);
+		EMIT_KEY(e, "function");
+		emit_cstr(e, p->func);
+	}
+	EMIT_KEY(e, "count");
+	emit_u64(e, ev->count);
+	emit_end(e);
+}
+
+void event_render(const struct event *ev, struct emit *e)
+{
+	switch (ev->kind) {
+	case EV_CALL:
+	case EV_RETURN:
+		put_call(e, ev);
+		break;
+	case EV_KERNEL:
+		put_common(e, ev);
+		ktrace_put_fields(e, ev->rec, ev->size);
+		emit_end(e);
+		break;
+	case EV_LOST:
+		put_lost(e, ev);
+		break;
+	case EV_STATS:
+		put_head(e, ev);
+		stats_render(ev->stats, e);
+		emit_end(e);
+		break;
+	}
 }
 
 struct probe *render_record(struct render_ctx *ctx, struct obuf *ob, const void *data,
 			    size_t size)
 {
-	const struct upt_call_rec *rec = data;
-	struct probe *p;
-	bool ret;
+	struct event ev;
+	struct emit e;
 
-	if (ktrace_is_record(data, size))
-		return render_kernel(ctx, ob, data, size);
-	if (size < sizeof(rec->hdr) ||
-	    (rec->hdr.type != UPT_REC_CALL && rec->hdr.type != UPT_REC_RET) ||
-	    !(p = check_call(ctx, rec, size)) || p->silent ||
-	    (rec->hdr.type == UPT_REC_RET) != p->ret) {
-		ctx->bad_records++;
+	if (event_from_record(ctx, data, size, &ev))
 		return NULL;
-	}
-	ret = p->ret;
-	put_common(ob, ctx, &rec->hdr, ret ? "uretprobe" : "uprobe");
-	ob_puts(ob, ",\"binary\":");
-	ob_json_cstr(ob, p->binary);
-	ob_puts(ob, ",\"function\":");
-	ob_json_cstr(ob, p->func);
-	if (ret) {
-		/* "retval":..., then the pairing with the entry (null when it was not seen) */
-		ob_putc(ob, ',');
-		put_args(ob, p, rec);
-		stats_count_return(p, rec);
-		if (rec->call_id)
-			ob_printf(ob, ",\"duration_ns\":%llu,\"call_id\":%llu",
-				  (unsigned long long)rec->duration_ns,
-				  (unsigned long long)rec->call_id);
-		else
-			ob_puts(ob, ",\"duration_ns\":null,\"call_id\":null");
-	} else {
-		if (rec->call_id)
-			ob_printf(ob, ",\"call_id\":%llu", (unsigned long long)rec->call_id);
-		ob_puts(ob, ",\"args\":{");
-		put_args(ob, p, rec);
-		ob_putc(ob, '}');
-	}
-	ob_puts(ob, "}\n");
-	p->events++;
-	p->bytes += size;
-	return p;
-}
-
-void render_lost(struct render_ctx *ctx, struct obuf *ob, const struct probe *p, uint64_t count)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	ob_puts(ob, "{\"time\":");
-	ob_json_time(ob, now.tv_sec, now.tv_nsec);
-	ob_puts(ob, ",\"event_type\":\"lost\"");
-	if (p && (p->spec.flags & KTRACE_SPEC_FLAG)) {
-		ob_puts(ob, ",\"trace\":");
-		ob_json_cstr(ob, p->func);
-	} else if (p) {
-		ob_puts(ob, ",\"binary\":");
-		ob_json_cstr(ob, p->binary);
-		ob_puts(ob, ",\"function\":");
-		ob_json_cstr(ob, p->func);
-	}
-	ob_printf(ob, ",\"count\":%llu}\n", (unsigned long long)count);
-	(void)ctx;
+	emit_init(&e, ob, EMIT_JSON);
+	event_render(&ev, &e);
+	ob_putc(ob, '\n');
+	return ev.probe;
 }

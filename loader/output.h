@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * output.h - BPF records to NDJSON events.
+ * output.h - BPF records to events, and events to JSON or msgpack.
+ *
+ * Two steps, so that a record is checked and counted once however many sinks it goes to:
+ * event_from_record() validates an untrusted record, finds its probe and counts it
+ * (events, bytes, truncations, faults, return latencies); event_render() writes the event
+ * with a struct emit, in the format of whichever sink asks (emit.h).  The schema is
+ * docs/events.md.
  */
 #ifndef UPTRACE_OUTPUT_H
 #define UPTRACE_OUTPUT_H
@@ -8,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "emit.h"
 #include "json.h"
 #include "probe.h"
 
@@ -18,21 +25,50 @@ struct render_ctx {
 	uint64_t bad_records;	 /* records that failed validation */
 };
 
+enum event_kind {
+	EV_CALL,   /* a probe's entry: its arguments */
+	EV_RETURN, /* a return probe: the return value and the duration */
+	EV_KERNEL, /* a kernel trace's record */
+	EV_LOST,   /* records the ring buffer could not take */
+	EV_STATS,  /* --stats-json */
+};
+
+struct stats_event;
+
+/* One event, as the event loop hands it to the sinks. */
+struct event {
+	enum event_kind kind;
+	const char *type;	/* its "event_type": "uprobe", "exec", "listen", "lost", ... */
+	int64_t sec;		/* wall-clock time, the record's own stamp */
+	uint32_t nsec;
+	struct probe *probe;	/* EV_LOST: NULL when not one probe's; EV_STATS: NULL */
+	const void *rec;	/* EV_CALL, EV_RETURN, EV_KERNEL: the record, checked */
+	size_t size;
+	uint64_t count;		/* EV_LOST */
+	const struct stats_event *stats; /* EV_STATS */
+};
+
 /*
- * Append one event line (with its '\n') for the record [data, data + size) to ob.  The
- * record is untrusted: sizes, counts and ids are checked against each other and against
- * the probes; a record that does not add up is counted in ctx->bad_records and yields no
- * output.  Returns the probe the record belongs to, or NULL for a bad record.
+ * Check the record [data, data + size) and count it against its probe.  The record is
+ * untrusted: sizes, counts and ids are checked against each other and against the probes.
+ * 0 with *ev filled (it points into data), or -EINVAL for a record that does not add up
+ * (counted in ctx->bad_records).
  */
+int event_from_record(struct render_ctx *ctx, const void *data, size_t size, struct event *ev);
+/* A lost event for probe p (NULL: all), stamped now. */
+void event_lost(struct probe *p, uint64_t count, struct event *ev);
+/* Write the event as one map. */
+void event_render(const struct event *ev, struct emit *e);
+
+/* One record as one NDJSON line in ob (for tests and benchmarks); its probe, or NULL. */
 struct probe *render_record(struct render_ctx *ctx, struct obuf *ob, const void *data,
 			    size_t size);
-
-/* {"time":...,"event_type":"lost","count":N} plus "function" when known. */
-void render_lost(struct render_ctx *ctx, struct obuf *ob, const struct probe *p, uint64_t count);
-
-/* Render one captured value (exposed for the unit tests). */
+/* One captured value as JSON (exposed for the unit tests). */
 void render_arg(struct obuf *ob, const struct arg_out *o, const struct upt_arg_val *v,
 		const uint8_t *data);
+/* The same with any writer. */
+void render_arg_emit(struct emit *e, const struct arg_out *o, const struct upt_arg_val *v,
+		     const uint8_t *data);
 
 /* boot-time stamp -> wall-clock offset, sampled now. */
 int64_t boot_to_real_offset(void);

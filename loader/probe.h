@@ -62,6 +62,15 @@ struct probe {
 	uint64_t lat_hist[PROBE_HIST_BUCKETS];
 };
 
+/* Loader only, never seen by BPF: spec.flags of the pseudo-probe that counts a kernel
+ * trace's events and drops (its spec.pair is the enum upt_trace). */
+#define KTRACE_SPEC_FLAG (1u << 31)
+
+static inline bool probe_is_trace(const struct probe *p)
+{
+	return p->spec.flags & KTRACE_SPEC_FLAG;
+}
+
 /*
  * Fill p->spec and p->out for function `func` of probe definition `def`: the explicit
  * fetch list when there is one (names resolved against `proto`, which may be NULL; with

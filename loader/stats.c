@@ -21,7 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "ktrace.h"
 #include "stats.h"
 #include "util.h"
 
@@ -36,14 +35,10 @@ struct stats {
 	struct probe **probes; /* the probes shown: no silent entry halves */
 	uint32_t n;
 	struct stats_snap *prev;
+	struct stats_snap *delta; /* the last interval's (or the totals), for its event */
 	int name_width;
 	uint64_t interval_ns, start_ns, last_ns, next_ns;
 };
-
-static bool is_trace(const struct probe *p)
-{
-	return p->spec.flags & KTRACE_SPEC_FLAG;
-}
 
 /* "flb-mini:flb_input_log_append%return", "trace:exec" */
 static void probe_label(char *buf, size_t size, const struct probe *p)
@@ -73,8 +68,9 @@ int stats__new(struct probe **probes, uint32_t nprobes, uint64_t interval_ns, ui
 	if (st) {
 		st->probes = calloc(nprobes ?: 1, sizeof(*st->probes));
 		st->prev = calloc(nprobes ?: 1, sizeof(*st->prev));
+		st->delta = calloc(nprobes ?: 1, sizeof(*st->delta));
 	}
-	if (!st || !st->probes || !st->prev) {
+	if (!st || !st->probes || !st->prev || !st->delta) {
 		stats__free(st);
 		upt_err("stats: out of memory");
 		return -ENOMEM;
@@ -103,6 +99,7 @@ void stats__free(struct stats *st)
 		return;
 	free(st->probes);
 	free(st->prev);
+	free(st->delta);
 	free(st);
 }
 
@@ -152,75 +149,102 @@ static double per_s(uint64_t n, uint64_t ns)
 	return ns ? round(n * 1e12 / ns) / 1e3 : 0;
 }
 
-static void put_probe_id(struct obuf *ob, const struct probe *p)
+static void put_probe_id(struct emit *e, const struct probe *p)
 {
-	if (is_trace(p)) {
-		ob_puts(ob, "{\"trace\":");
-		ob_json_cstr(ob, p->func);
+	if (probe_is_trace(p)) {
+		EMIT_KEY(e, "trace");
+		emit_cstr(e, p->func);
 		return;
 	}
-	ob_puts(ob, "{\"binary\":");
-	ob_json_cstr(ob, p->binary);
-	ob_puts(ob, ",\"function\":");
-	ob_json_cstr(ob, p->func);
-	ob_printf(ob, ",\"return\":%s", p->ret ? "true" : "false");
+	EMIT_KEY(e, "binary");
+	emit_cstr(e, p->binary);
+	EMIT_KEY(e, "function");
+	emit_cstr(e, p->func);
+	EMIT_KEY(e, "return");
+	emit_bool(e, p->ret);
 }
 
-/* The counts of one probe over ns: since the last tick, or totals (prev all zero). */
-static void put_probe_json(struct obuf *ob, const struct probe *p, const struct stats_snap *d,
-			   uint64_t ns)
+/* The counts of one probe over ns: since the last tick, or totals. */
+static void put_probe_counts(struct emit *e, const struct probe *p, const struct stats_snap *d,
+			     uint64_t ns)
 {
-	put_probe_id(ob, p);
-	ob_printf(ob, ",\"calls\":%llu,\"calls_per_s\":", (unsigned long long)d->events);
-	ob_json_double(ob, per_s(d->events, ns));
-	ob_printf(ob, ",\"bytes\":%llu,\"bytes_per_s\":", (unsigned long long)d->bytes);
-	ob_json_double(ob, per_s(d->bytes, ns));
-	ob_printf(ob, ",\"lost\":%llu,\"truncated\":%llu,\"faults\":%llu",
-		  (unsigned long long)d->drops, (unsigned long long)d->truncated,
-		  (unsigned long long)d->faults);
-	if (p->ret)
-		ob_printf(ob, ",\"errors\":%llu", (unsigned long long)d->errors);
+	put_probe_id(e, p);
+	EMIT_KEY(e, "calls");
+	emit_u64(e, d->events);
+	EMIT_KEY(e, "calls_per_s");
+	emit_double(e, per_s(d->events, ns));
+	EMIT_KEY(e, "bytes");
+	emit_u64(e, d->bytes);
+	EMIT_KEY(e, "bytes_per_s");
+	emit_double(e, per_s(d->bytes, ns));
+	EMIT_KEY(e, "lost");
+	emit_u64(e, d->drops);
+	EMIT_KEY(e, "truncated");
+	emit_u64(e, d->truncated);
+	EMIT_KEY(e, "faults");
+	emit_u64(e, d->faults);
+	if (p->ret) {
+		EMIT_KEY(e, "errors");
+		emit_u64(e, d->errors);
+	}
 }
 
-/* "hi" of bucket b: 2^64 for the last one, which no u64 holds */
-static void put_bucket_hi(struct obuf *ob, unsigned int b)
-{
-	if (b == PROBE_HIST_BUCKETS - 1)
-		ob_puts(ob, "18446744073709551616");
-	else
-		ob_json_u64(ob, b ? 1ULL << b : 1);
-}
-
-static void put_hist_json(struct obuf *ob, const uint64_t *hist)
+/* "latency_ns": {"count": N, "hist": [{"lo","hi","count"}...]}, non-empty buckets only. */
+static void put_hist(struct emit *e, const uint64_t *hist)
 {
 	uint64_t total = 0;
-	bool first = true;
 	unsigned int b;
 
 	for (b = 0; b < PROBE_HIST_BUCKETS; b++)
 		total += hist[b];
-	ob_printf(ob, ",\"latency_ns\":{\"count\":%llu,\"hist\":[", (unsigned long long)total);
+	EMIT_KEY(e, "latency_ns");
+	emit_map(e);
+	EMIT_KEY(e, "count");
+	emit_u64(e, total);
+	EMIT_KEY(e, "hist");
+	emit_array(e);
 	for (b = 0; b < PROBE_HIST_BUCKETS; b++) {
 		if (!hist[b])
 			continue;
-		ob_printf(ob, "%s{\"lo\":%llu,\"hi\":", first ? "" : ",",
-			  (unsigned long long)stats_bucket_lo(b));
-		put_bucket_hi(ob, b);
-		ob_printf(ob, ",\"count\":%llu}", (unsigned long long)hist[b]);
-		first = false;
+		emit_map(e);
+		EMIT_KEY(e, "lo");
+		emit_u64(e, stats_bucket_lo(b));
+		EMIT_KEY(e, "hi");
+		/* 2^64 for the last bucket, which no u64 holds: JSON writes the number's
+		 * digits, msgpack a double (2^64 exactly) */
+		if (b == PROBE_HIST_BUCKETS - 1 && e->fmt == EMIT_JSON)
+			ob_puts(emit_json_value(e), "18446744073709551616");
+		else if (b == PROBE_HIST_BUCKETS - 1)
+			emit_double(e, 18446744073709551616.0);
+		else
+			emit_u64(e, b ? 1ULL << b : 1);
+		EMIT_KEY(e, "count");
+		emit_u64(e, hist[b]);
+		emit_end(e);
 	}
-	ob_puts(ob, "]}");
+	emit_end(e);
+	emit_end(e);
 }
 
-static void put_event_head(struct obuf *ob, const struct timespec *wall, bool final,
-			   uint64_t ns)
+void stats_render(const struct stats_event *se, struct emit *e)
 {
-	ob_puts(ob, "{\"time\":");
-	ob_json_time(ob, wall->tv_sec, wall->tv_nsec);
-	ob_printf(ob, ",\"event_type\":\"stats\",\"final\":%s,\"interval_s\":",
-		  final ? "true" : "false");
-	ob_json_double(ob, secs(ns));
-	ob_puts(ob, ",\"probes\":[");
+	const struct stats *st = se->st;
+	uint32_t i;
+
+	EMIT_KEY(e, "final");
+	emit_bool(e, se->final);
+	EMIT_KEY(e, "interval_s");
+	emit_double(e, secs(se->ns));
+	EMIT_KEY(e, "probes");
+	emit_array(e);
+	for (i = 0; i < st->n; i++) {
+		emit_map(e);
+		put_probe_counts(e, st->probes[i], &st->delta[i], se->ns);
+		if (se->final && st->probes[i]->ret)
+			put_hist(e, st->probes[i]->lat_hist);
+		emit_end(e);
+	}
+	emit_end(e);
 }
 
 static void print_line(FILE *f, const struct stats *st, const struct probe *p,
@@ -236,40 +260,32 @@ static void print_line(FILE *f, const struct stats *st, const struct probe *p,
 		(unsigned long long)d->drops, (unsigned long long)d->faults);
 }
 
-void stats__tick(struct stats *st, uint64_t now_ns, FILE *text, struct obuf *json,
-		 const struct timespec *wall)
+void stats__tick(struct stats *st, uint64_t now_ns, FILE *text, struct stats_event *ev)
 {
 	uint64_t ns = now_ns > st->last_ns ? now_ns - st->last_ns : 0;
-	struct stats_snap now, d;
+	struct stats_snap now, *d;
 	bool active = false;
 	uint32_t i;
 
-	if (json)
-		put_event_head(json, wall, false, ns);
 	for (i = 0; i < st->n; i++) {
 		const struct probe *p = st->probes[i];
 		const struct stats_snap *o = &st->prev[i];
 
 		snap(&now, p);
-		d = (struct stats_snap){ now.events - o->events, now.bytes - o->bytes,
-					 now.drops - o->drops, now.truncated - o->truncated,
-					 now.faults - o->faults, now.errors - o->errors };
-		if (json) {
-			if (i)
-				ob_putc(json, ',');
-			put_probe_json(json, p, &d, ns);
-			ob_putc(json, '}');
-		}
-		if (text && (d.events || d.drops || d.faults)) {
-			print_line(text, st, p, &d, now_ns - st->start_ns, ns);
+		d = &st->delta[i];
+		*d = (struct stats_snap){ now.events - o->events, now.bytes - o->bytes,
+					  now.drops - o->drops, now.truncated - o->truncated,
+					  now.faults - o->faults, now.errors - o->errors };
+		if (text && (d->events || d->drops || d->faults)) {
+			print_line(text, st, p, d, now_ns - st->start_ns, ns);
 			active = true;
 		}
 		st->prev[i] = now;
 	}
-	if (json)
-		ob_puts(json, "]}\n");
 	if (text && !active)
 		fprintf(text, "uptrace: stats +%.3fs no calls\n", (now_ns - st->start_ns) / 1e9);
+	if (ev)
+		*ev = (struct stats_event){ .st = st, .ns = ns, .final = false };
 	st->last_ns = now_ns;
 	while (st->next_ns <= now_ns)
 		st->next_ns += st->interval_ns;
@@ -353,27 +369,15 @@ static void print_table(FILE *f, const struct stats *st, uint64_t ns)
 	}
 }
 
-void stats__final(struct stats *st, uint64_t now_ns, FILE *text, struct obuf *json,
-		  const struct timespec *wall)
+void stats__final(struct stats *st, uint64_t now_ns, FILE *text, struct stats_event *ev)
 {
 	uint64_t ns = now_ns > st->start_ns ? now_ns - st->start_ns : 0;
-	struct stats_snap d;
 	uint32_t i;
 
-	if (json) {
-		put_event_head(json, wall, true, ns);
-		for (i = 0; i < st->n; i++) {
-			const struct probe *p = st->probes[i];
-
-			snap(&d, p);
-			if (i)
-				ob_putc(json, ',');
-			put_probe_json(json, p, &d, ns);
-			if (p->ret)
-				put_hist_json(json, p->lat_hist);
-			ob_putc(json, '}');
-		}
-		ob_puts(json, "]}\n");
+	if (ev) {
+		for (i = 0; i < st->n; i++)
+			snap(&st->delta[i], st->probes[i]);
+		*ev = (struct stats_event){ .st = st, .ns = ns, .final = true };
 	}
 	if (text)
 		print_table(text, st, ns);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "emit.h"
 #include "json.h"
 #include "probe.h"
 
@@ -62,6 +63,7 @@ static inline void stats_count_return(struct probe *p, const struct upt_call_rec
 }
 
 struct stats;
+struct stats_event;
 
 /*
  * Statistics over `probes` (silent entry halves of %return probes are left out), ticking
@@ -75,14 +77,25 @@ int stats__timeout_ms(const struct stats *st, uint64_t now_ns);
 bool stats__due(const struct stats *st, uint64_t now_ns);
 /*
  * One interval ends at now_ns: a line per active probe on `text` (one "idle" line when no
- * probe did anything) and/or a stats event into `json` (with every probe), each when not
- * NULL; `wall` stamps the event.  The next tick is the next one on the grid after now_ns.
+ * probe did anything) and/or a stats event in `ev` (with every probe), each when not NULL.
+ * The next tick is the next one on the grid after now_ns.
  */
-void stats__tick(struct stats *st, uint64_t now_ns, FILE *text, struct obuf *json,
-		 const struct timespec *wall);
-/* The session ends at now_ns: the table and histograms on `text`, the final event in `json`. */
-void stats__final(struct stats *st, uint64_t now_ns, FILE *text, struct obuf *json,
-		  const struct timespec *wall);
+void stats__tick(struct stats *st, uint64_t now_ns, FILE *text, struct stats_event *ev);
+/* The session ends at now_ns: the table and histograms on `text`, the final event in `ev`. */
+void stats__final(struct stats *st, uint64_t now_ns, FILE *text, struct stats_event *ev);
+
+/*
+ * A stats event: the interval (or, final, the whole run) a tick or the end computed.  It
+ * points into the struct stats, valid until the next tick.
+ */
+struct stats_event {
+	const struct stats *st;
+	uint64_t ns;
+	bool final;
+};
+
+/* Its fields after the common ones: "final", "interval_s", "probes": [...]. */
+void stats_render(const struct stats_event *se, struct emit *e);
 
 /* Draw a log2 histogram like bpftrace's hist(); nothing when every count is 0. */
 void stats_print_hist(FILE *f, const uint64_t *hist);

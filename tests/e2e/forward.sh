@@ -65,7 +65,7 @@ check_once() {
 	local n=$1
 	eq "entries" $((2 * n)) "$(wc -l <recv.ndjson)"
 	eq "counters" "$(seq 0 $((n - 1)) | tr '\n' ' ')" \
-		"$(jq -r 'select(.tag == "uptrace.uprobe") | .record.args.buf[0].body.counter' \
+		"$(jq -r 'select(.tag == "uptrace.uprobe") | .record.args.buf[0][1].counter' \
 			recv.ndjson | sort -n | tr '\n' ' ')"
 	eq "uprobe call_ids" "$(seq 1 "$n" | tr '\n' ' ')" \
 		"$(jq -r 'select(.tag == "uptrace.uprobe") | .record.call_id' recv.ndjson |
@@ -80,7 +80,8 @@ PROBES=(flb_input_log_append 'flb_input_log_append%return')
 # A test that traces a BINARY without -p or -c traces its own copy (private_copy, lib.sh).
 
 # (1) every event arrives with its tag, its own time as EventTime, and the record uptrace
-# writes as JSON for it, field for field.
+# writes as JSON for it, field for field - but for the Fluent Bit records of the msgpack
+# capture, which arrive as the traced program made them (test (1b) checks their bytes).
 test_forward_records_equal_json() {
 	trap cleanup_recv EXIT
 	recv_start
@@ -95,8 +96,11 @@ test_forward_records_equal_json() {
 	eq "entries" 40 "$(wc -l <recv.ndjson)"
 	fwd_summary err | grep -qE '^40 events in [0-9]+ batch(es)?, 40 acked, 0 resent, 0 dropped \(buffer full\), 0 unacked$' ||
 		fail "forward summary: $(fwd_summary err)"
-	# the same records, field for field (jq -S: key order aside, values exact)
-	same_sets "records" "$(jq -cS . out.ndjson | sort)" "$(jq -cS .record recv.ndjson | sort)"
+	# the same records, field for field (jq -S: key order aside, values exact), the captured
+	# Fluent Bit records read back as uptrace's JSON reads them
+	same_sets "records" "$(jq -cS . out.ndjson | sort)" \
+		"$(jq -cS ".record | if .args.buf then .args.buf |= ($FLB_AS_JSON) else . end" \
+			recv.ndjson | sort)"
 	# tag: uptrace.<event_type>
 	eq "tags" "uptrace.uprobe uptrace.uretprobe" "$(jq -r .tag recv.ndjson | sort -u | tr '\n' ' ' | sed 's/ $//')"
 	eq "tag = uptrace.event_type" 40 \
@@ -107,8 +111,26 @@ test_forward_records_equal_json() {
 		(.record.time | capture("\\.(?<ns>[0-9]{9})Z$").ns | tonumber)])' recv.ndjson | wc -l)"
 	# and what flb-mini passed is what arrived
 	eq "bodies" "$(jq -c '.buf[] | .body' expect.ndjson)" \
-		"$(jq -c 'select(.tag == "uptrace.uprobe") | .record.args.buf[0].body' recv.ndjson)"
+		"$(jq -c 'select(.tag == "uptrace.uprobe") | .record.args.buf[0][1]' recv.ndjson)"
 	check_once 20
+}
+
+# (1b) the Fluent Bit records a msgpack capture holds reach the receiver as the bytes the
+# traced program passed, byte for byte: map32 headers, group markers, metadata and all.
+test_forward_fluent_bit_records_byte_for_byte() {
+	trap cleanup_recv EXIT
+	recv_start --raw-buf "$T/raw.bin"
+	"$UPTRACE" --forward "127.0.0.1:$RPORT" \
+		-c "$FLB -n 25 -k 3 --map32 --group --metadata --dump $T/dump.bin" \
+		flb_input_log_append >stdout 2>err
+	eq "status" 0 "$?"
+	no_sanitizer_report err
+	grep -qx 'calls=25 records=75 bytes=[0-9]*' stdout || fail "stdout: $(cat stdout)"
+	eq "entries" 25 "$(wc -l <recv.ndjson)"
+	# 25 calls of 3 records in a group: 5 objects a call, 125 in all
+	eq "records received" 125 "$(jq '.record.args.buf | length' recv.ndjson | paste -sd+ | bc)"
+	eq "bytes" "$(stat -c %s dump.bin)" "$(stat -c %s raw.bin)"
+	cmp -s dump.bin raw.bin || fail "the records differ from flb-mini's: $(cmp dump.bin raw.bin)"
 }
 
 # Sorted lines must be the same.
@@ -218,7 +240,9 @@ test_kernel_event_tags() {
 	no_sanitizer_report err
 	eq "tags and stages" '["uptrace.exec","enter"] ["uptrace.exec","exit"] ["uptrace.uprobe",null] ["uptrace.uprobe",null]' \
 		"$(jq -c '[.tag, .record.stage]' recv.ndjson | sort | tr '\n' ' ' | sed 's/ $//')"
-	same_sets "records" "$(jq -cS . out.ndjson | sort)" "$(jq -cS .record recv.ndjson | sort)"
+	same_sets "records" "$(jq -cS . out.ndjson | sort)" \
+		"$(jq -cS ".record | if .args.buf then .args.buf |= ($FLB_AS_JSON) else . end" \
+			recv.ndjson | sort)"
 }
 
 # (6) a bad address is a usage error, before anything is attached

@@ -559,6 +559,21 @@ iso_finish() {
 	return $status
 }
 
+# A jq filter: Fluent Bit v2 records as a msgpack sink carries them and a generic decoder
+# shows them ([[EventTime, metadata], body], ext 0 as {"ext":0,"data":base64}: fwd-recv,
+# mpcat), to what uptrace's JSON writes for them: {timestamp, metadata, body}.  EventTime's
+# data is big-endian seconds, then nanoseconds.
+FLB_AS_JSON='def be32: reduce .[] as $b (0; . * 256 + $b);
+def b64bytes: [explode[] | if . >= 65 and . <= 90 then . - 65 elif . >= 97 and . <= 122 then
+	. - 71 elif . >= 48 and . <= 57 then . + 4 elif . == 43 then 62 elif . == 47 then 63
+	else empty end] as $v | [range(0; $v | length; 4) as $i | $v[$i:$i + 4] as $q |
+	($q[0] * 262144 + ($q[1] // 0) * 4096 + ($q[2] // 0) * 64 + ($q[3] // 0)) as $w |
+	(($w / 65536) | floor), (($w / 256) | floor) % 256, $w % 256];
+def eventtime: (.data | b64bytes) as $b |
+	(($b[0:4] | be32 | todate | sub("Z$"; "")) + "." +
+	 ($b[4:8] | be32 | tostring | ("000000000" + .)[-9:]) + "Z");
+map({timestamp: (.[0][0] | eventtime), metadata: .[0][1], body: .[1]})'
+
 run_tests() {
 	local t names
 	names=$(declare -F | awk '{print $3}' | grep '^test_' | grep -E "${TEST_FILTER:-.}")

@@ -646,22 +646,48 @@ test_format_msgpack_is_the_json_stream() {
 	start_uptrace -n 4 --format msgpack -o events.mp "$FLB" 'flb_input_log_append' \
 		'flb_input_log_append%return'
 	until grep -q 'tracing .* probe' json.err; do sleep 0.05; done
-	"$FLB" -n 2 --metadata >/dev/null
+	"$FLB" -n 2 --metadata --dump dump.bin >/dev/null
 	wait_uptrace
 	wait $json_pid
 	eq "stdout" 0 "$(wc -c <out)"
 	"$TOOLS/mpcat" <events.mp >decoded.ndjson || fail "events.mp is not a msgpack stream"
 	eq "events" 4 "$(wc -l <decoded.ndjson)"
 	eq "event types" "uprobe uretprobe uprobe uretprobe" "$(jq -r .event_type decoded.ndjson | xargs)"
-	# each uptrace's own uprobes time the calls: time and duration_ns differ by nanoseconds
+	# each uptrace's own uprobes time the calls: time and duration_ns differ by nanoseconds;
+	# the Fluent Bit records stay the traced program's msgpack, read back as JSON reads them
 	jq -c 'del(.time, .duration_ns)' events.ndjson >want.ndjson
-	jq -c 'del(.time, .duration_ns)' decoded.ndjson >got.ndjson
+	jq -c "del(.time, .duration_ns) | if .args.buf then .args.buf |= ($FLB_AS_JSON) else . end" \
+		decoded.ndjson >got.ndjson
 	cmp -s want.ndjson got.ndjson || fail "msgpack differs from JSON: $(diff want.ndjson got.ndjson | head -5)"
 	eq "times are RFC 3339 strings" true \
 		"$(jq -r '.time | test("^20[0-9-]{8}T[0-9:]{8}\\.[0-9]{9}Z$")' decoded.ndjson | sort -u)"
 	# map and str headers as msgpack-c writes them: the first event is a fixmap of 9 keys, "time" a fixstr
 	eq "first bytes" "89a474696d65" "$(head -c 6 events.mp | od -An -tx1 | tr -d ' \n')"
+	# the records themselves: the bytes flb-mini passed, in the stream as they were
+	grep -qF "$(od -An -tx1 -v dump.bin | tr -d ' \n' | head -c 110)" \
+		<(od -An -tx1 -v events.mp | tr -d ' \n') || fail "flb-mini's record bytes are not in the stream"
 	expect_usage_error "--format: 'xml' is not json or msgpack" --format xml "$FLB" flb_input_log_append
+}
+
+# bytes in msgpack are a bin, not base64 text: the same bytes as the JSON's base64
+test_format_msgpack_bytes_are_bin() {
+	local json_pid
+	FLB=$(private_copy "$FLB")
+	"$UPTRACE" -v -n 3 -o events.ndjson "$FLB" 'flb_input_log_append(buf:bytes[buf_size])' \
+		2>json.err &
+	json_pid=$!
+	start_uptrace -n 3 --format msgpack -o events.mp "$FLB" 'flb_input_log_append(buf:bytes[buf_size])'
+	until grep -q 'tracing .* probe' json.err; do sleep 0.05; done
+	"$FLB" -n 3 >/dev/null
+	wait_uptrace
+	wait $json_pid
+	"$TOOLS/mpcat" <events.mp >decoded.ndjson || fail "events.mp is not a msgpack stream"
+	eq "events" 3 "$(wc -l <decoded.ndjson)"
+	# JSON: {"encoding":"base64","data":X}; msgpack: a bin, which mpcat shows as X
+	eq "bytes" "$(jq -r .args.buf.data events.ndjson)" "$(jq -r .args.buf decoded.ndjson)"
+	# and it is a bin: 0xc4 (bin 8) then the length, then the bytes of flb-mini's record
+	eq "bin headers" 3 "$(od -An -tx1 -v events.mp | tr -d ' \n' |
+		grep -o "a3627566c4$(printf '%02x' "$(jq -r .args.buf.data events.ndjson | head -1 | base64 -d | wc -c)")" | wc -l)"
 }
 
 # For a person at a terminal: a banner and colour on stderr; never on stdout, never when

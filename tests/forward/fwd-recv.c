@@ -13,6 +13,12 @@
  * kept nothing of that chunk.  --die-after N simulates a crash: when message N+1 arrives,
  * it exits at once, without writing or acknowledging it.
  * The msgpack -> JSON conversion here is its own, independent of uptrace's.
+ *
+ * --raw-buf FILE: for every entry whose record has "args": {"buf": [...]} (an uptrace
+ * event of a msgpack capture), the raw bytes of each element of that array are appended to
+ * FILE, exactly as they came over the wire - found by walking the message's bytes with a
+ * reader of the format of our own, not by decoding and encoding again (which would change
+ * the widths of headers: Fluent Bit writes map32 for small maps).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +44,7 @@ struct conn {
 };
 
 static FILE *out;
+static FILE *raw_out; /* --raw-buf */
 static long die_after = -1;
 static bool no_ack;
 static unsigned long messages, entries;
@@ -276,8 +283,168 @@ static void send_ack(int fd, const msgpack_object *chunk)
 	msgpack_sbuffer_destroy(&sb);
 }
 
+/* ---- raw walking (--raw-buf) ------------------------------------------------------------ */
+
+static uint64_t be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | *p++;
+	return v;
+}
+
+/*
+ * The value at *p: its kind (0 scalar, 'a' array, 'm' map, 's' str) and count (items, or
+ * the str's length); *p moves past its header (a scalar: past the whole value).  False when
+ * the bytes end first or are not msgpack.
+ */
+static bool raw_head(const unsigned char **p, const unsigned char *end, int *kind, uint64_t *n)
+{
+	const unsigned char *q = *p;
+	unsigned char b;
+	uint64_t len = 0;
+	int hl = 1;
+
+	if (q >= end)
+		return false;
+	b = *q;
+	*kind = 0;
+	*n = 0;
+	if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+		len = 0;
+	} else if ((b & 0xf0) == 0x80 || (b & 0xf0) == 0x90) {
+		*kind = (b & 0xf0) == 0x80 ? 'm' : 'a';
+		*n = b & 0x0f;
+	} else if ((b & 0xe0) == 0xa0) {
+		*kind = 's';
+		len = *n = b & 0x1f;
+	} else {
+		switch (b) {
+		case 0xcc: case 0xd0: len = 1; break;
+		case 0xcd: case 0xd1: len = 2; break;
+		case 0xca: case 0xce: case 0xd2: len = 4; break;
+		case 0xcb: case 0xcf: case 0xd3: len = 8; break;
+		case 0xd4: len = 2; break;
+		case 0xd5: len = 3; break;
+		case 0xd6: len = 5; break;
+		case 0xd7: len = 9; break;
+		case 0xd8: len = 17; break;
+		case 0xc4: case 0xd9: hl = 2; break;
+		case 0xc5: case 0xda: hl = 3; break;
+		case 0xc6: case 0xdb: hl = 5; break;
+		case 0xc7: hl = 3; break; /* ext 8: size, type */
+		case 0xc8: hl = 4; break;
+		case 0xc9: hl = 6; break;
+		case 0xdc: case 0xde: hl = 3; break;
+		case 0xdd: case 0xdf: hl = 5; break;
+		default: return false; /* 0xc1 */
+		}
+		if (end - q < hl)
+			return false;
+		if (b == 0xdc || b == 0xdd || b == 0xde || b == 0xdf) {
+			*kind = b == 0xdc || b == 0xdd ? 'a' : 'm';
+			*n = be(q + 1, hl - 1);
+		} else if (hl > 1) {
+			/* ext 8/16/32: the type byte ends the header */
+			len = be(q + 1, b >= 0xc7 && b <= 0xc9 ? hl - 2 : hl - 1);
+			if (b >= 0xd9 && b <= 0xdb) {
+				*kind = 's';
+				*n = len;
+			}
+		}
+	}
+	if ((uint64_t)(end - q) < hl + len)
+		return false;
+	*p = q + hl + (*kind == 'a' || *kind == 'm' ? 0 : len);
+	return true;
+}
+
+/* Past the whole value at *p (nested up to 64 deep). */
+static bool raw_skip(const unsigned char **p, const unsigned char *end, int depth)
+{
+	uint64_t n, i;
+	int kind;
+
+	if (depth > 64 || !raw_head(p, end, &kind, &n))
+		return false;
+	if (kind == 'm')
+		n *= 2;
+	else if (kind != 'a')
+		return true;
+	for (i = 0; i < n; i++)
+		if (!raw_skip(p, end, depth + 1))
+			return false;
+	return true;
+}
+
+/* In the map at *p, the value of key `key`: *p at it, true; or false (and *p past the map). */
+static bool raw_find(const unsigned char **p, const unsigned char *end, const char *key)
+{
+	const unsigned char *k;
+	uint64_t n, i, kn;
+	int kind;
+
+	if (!raw_head(p, end, &kind, &n) || kind != 'm')
+		return false;
+	for (i = 0; i < n; i++) {
+		k = *p;
+		if (!raw_head(p, end, &kind, &kn))
+			return false;
+		if (kind == 's' && kn == strlen(key) && !memcmp(*p - kn, key, kn))
+			return true;
+		if (kind == 'a' || kind == 'm') {
+			*p = k;
+			if (!raw_skip(p, end, 0))
+				return false;
+		}
+		if (!raw_skip(p, end, 0)) /* the value */
+			return false;
+	}
+	return false;
+}
+
+/* The record at p: its "args"."buf" array's elements, raw, to raw_out. */
+static bool raw_buf(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *el;
+	uint64_t n, i;
+	int kind;
+
+	if (!raw_find(&p, end, "args") || !raw_find(&p, end, "buf"))
+		return true; /* not an event of a msgpack capture */
+	if (!raw_head(&p, end, &kind, &n) || kind != 'a')
+		return true;
+	for (i = 0; i < n; i++) {
+		el = p;
+		if (!raw_skip(&p, end, 0))
+			return false;
+		if (fwrite(el, 1, p - el, raw_out) != (size_t)(p - el))
+			die("--raw-buf");
+	}
+	return true;
+}
+
+/* A Forward-mode message's bytes: every entry's record to raw_buf(). */
+static bool raw_message(const unsigned char *p, const unsigned char *end)
+{
+	uint64_t n, ne, i, two;
+	int kind;
+
+	if (!raw_head(&p, end, &kind, &n) || kind != 'a' || n < 2 || !raw_skip(&p, end, 0))
+		return false;
+	if (!raw_head(&p, end, &kind, &ne) || kind != 'a')
+		return true; /* PackedForward or Message: uptrace sends Forward mode */
+	for (i = 0; i < ne; i++) {
+		if (!raw_head(&p, end, &kind, &two) || kind != 'a' || two != 2 ||
+		    !raw_skip(&p, end, 0) || !raw_buf(p, end) || !raw_skip(&p, end, 0))
+			return false;
+	}
+	return true;
+}
+
 /* One message; false when it is not Forward protocol. */
-static bool on_message(int fd, const msgpack_object *m)
+static bool on_message(int fd, const msgpack_object *m, const unsigned char *raw, size_t len)
 {
 	const msgpack_object *a, *opts = NULL, *chunk;
 	const msgpack_object_str *tag;
@@ -308,6 +475,11 @@ static bool on_message(int fd, const msgpack_object *m)
 		opts = n == 4 ? &a[3] : NULL;
 		ok = n >= 3 && put_entry(tag, &a[1], &a[2]);
 	}
+	if (ok && raw_out) {
+		ok = raw_message(raw, raw + len);
+		if (fflush(raw_out))
+			die("--raw-buf");
+	}
 	if (fflush(out))
 		die("writing the output");
 	if (!ok)
@@ -323,6 +495,7 @@ static bool on_readable(struct conn *c)
 {
 	msgpack_unpacked up;
 	msgpack_unpack_return ret;
+	size_t at;
 	ssize_t r;
 	bool ok = true;
 
@@ -334,8 +507,12 @@ static bool on_readable(struct conn *c)
 		return false;
 	msgpack_unpacker_buffer_consumed(&c->unp, r);
 	msgpack_unpacked_init(&up);
-	while (ok && (ret = msgpack_unpacker_next(&c->unp, &up)) == MSGPACK_UNPACK_SUCCESS) {
-		ok = on_message(c->fd, &up.data);
+	/* the message's bytes are [at, off) of the unpacker's buffer once it is parsed */
+	for (at = c->unp.off;
+	     ok && (ret = msgpack_unpacker_next(&c->unp, &up)) == MSGPACK_UNPACK_SUCCESS;
+	     at = c->unp.off) {
+		ok = on_message(c->fd, &up.data, (const unsigned char *)c->unp.buffer + at,
+				c->unp.off - at);
 		if (!ok)
 			fprintf(stderr, "fwd-recv: a message that is not Forward protocol\n");
 	}
@@ -393,7 +570,9 @@ static void usage(FILE *f)
 	      "      --port-file F   write the port to F once listening (0 for a unix socket)\n"
 	      "      --die-after N   exit at once, without writing or acking, when message N+1\n"
 	      "                      arrives\n"
-	      "      --no-ack        never acknowledge\n",
+	      "      --no-ack        never acknowledge\n"
+	      "      --raw-buf FILE  append the raw bytes of each element of every record's\n"
+	      "                      args.buf array to FILE\n",
 	      f);
 }
 
@@ -406,6 +585,7 @@ int main(int argc, char **argv)
 		{"port-file", required_argument, NULL, 'P'},
 		{"die-after", required_argument, NULL, 'D'},
 		{"no-ack", no_argument, NULL, 'N'},
+		{"raw-buf", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
@@ -435,6 +615,11 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			no_ack = true;
+			break;
+		case 'R':
+			raw_out = fopen(optarg, "a");
+			if (!raw_out)
+				die(optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -494,5 +679,7 @@ int main(int argc, char **argv)
 	if (path)
 		unlink(path);
 	fclose(out);
+	if (raw_out)
+		fclose(raw_out);
 	return 0;
 }

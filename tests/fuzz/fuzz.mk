@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# libFuzzer targets for the decoders of untrusted bytes (DESIGN.md, "Reliability contract").
+# libFuzzer targets for the decoders of untrusted bytes (docs/events.md; README "Reliability").
 # Included by the top Makefile; to use it alone: make -f Makefile -f tests/fuzz/fuzz.mk fuzz
 #
 #   make fuzz          build every fuzzer into $(OUTPUT)/fuzz/ and run each FUZZ_SECONDS
 #                      (default 60); `make -j2 fuzz` runs two at once
 #   make fuzz-smoke    the same, 10 s each (CI)
-#   make fuzz-mpjson   one target (also fuzz-record, fuzz-spec, fuzz-elf, fuzz-jsonmp),
+#   make fuzz-mpjson   one target (also fuzz-record, fuzz-spec, fuzz-elf),
 #                      FUZZ_SECONDS long
 #   make fuzz-seeds    regenerate the binary seeds in tests/fuzz/corpus/ (record, mpjson, elf)
 #
@@ -19,7 +19,7 @@
 
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
-FUZZ_TARGETS := mpjson record spec elf jsonmp
+FUZZ_TARGETS := mpjson record spec elf
 FUZZ_DIR := $(OUTPUT)/fuzz
 FUZZ_SRC := tests/fuzz
 
@@ -28,17 +28,16 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
 	-Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP -D_GNU_SOURCE \
 	-I$(OUTPUT) -Iprobes -Iloader -Isymbols -I$(FUZZ_SRC)
 FUZZ_LDFLAGS := $(FUZZ_SAN) -fsanitize=fuzzer
-FUZZ_LIBS := -lbpf -lelf -ldw -lcapstone -lz -lm
+FUZZ_LIBS := -lbpf -lelf -ldw -lcapstone -lmsgpackc -lz -lm
 
 # The sources each target exercises, besides its own fuzz_T.c.
 FUZZ_SRCS_mpjson := loader/json.c loader/mpjson.c
 # output.c hands kernel records to ktrace.c, which brings the skeleton and symbols/ along
-FUZZ_SRCS_record := loader/json.c loader/mpjson.c loader/output.c loader/ktrace.c loader/links.c \
-	loader/util.c \
+FUZZ_SRCS_record := loader/json.c loader/emit.c loader/mpjson.c loader/output.c loader/ktrace.c \
+	loader/links.c loader/stats.c loader/util.c \
 	$(wildcard symbols/*.c)
 FUZZ_SRCS_spec := loader/spec.c loader/util.c
 FUZZ_SRCS_elf := symbols/elf.c symbols/lookup.c
-FUZZ_SRCS_jsonmp := loader/json.c loader/jsonmp.c loader/mpjson.c
 
 # Per-target libFuzzer options.
 FUZZ_OPTS := -timeout=25 -rss_limit_mb=2048 -print_final_stats=1
@@ -46,7 +45,6 @@ FUZZ_OPTS_mpjson := -max_len=4096
 FUZZ_OPTS_record := -max_len=8192
 FUZZ_OPTS_spec := -max_len=512 -dict=$(FUZZ_SRC)/spec.dict
 FUZZ_OPTS_elf := -max_len=65536
-FUZZ_OPTS_jsonmp := -max_len=4096 -dict=$(FUZZ_SRC)/json.dict
 
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 FUZZ_RUNS := $(addprefix fuzz-,$(FUZZ_TARGETS))

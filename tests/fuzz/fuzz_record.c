@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * fuzz_record.c - libFuzzer target: one BPF ring-buffer record -> one NDJSON event
- * (render_record() of loader/output.c).
+ * fuzz_record.c - libFuzzer target: one BPF ring-buffer record -> one NDJSON event and one
+ * msgpack event (event_from_record() and event_render() of loader/output.c).
  *
  * The input is the record, exactly as the ring buffer would hand it over: header, argument
  * values, data slots; its size is the size the ring buffer reports.  The probes it is
@@ -10,15 +10,42 @@
  *  - a record that does not add up yields NULL, no output, and one more bad_records;
  *  - otherwise the probe its probe_id names (an entry probe for a call record, a return
  *    probe for a return record, never a silent one), one line ending in '\n' and no other
- *    newline, and that line is one valid JSON object.
+ *    newline, and that line is one valid JSON object;
+ *  - and in msgpack, exactly one whole object, a map, as msgpack-c reads it.
  * The output buffer is reused across runs, as uptrace reuses it across events.
  */
 #include <stdint.h>
 #include <string.h>
 
+#include <msgpack.h>
+
 #include "fuzz_common.h"
 #include "fuzz_probes.h"
 #include "output.h"
+
+/* The event of a record already accepted, in msgpack: one whole map, nothing after it. */
+static void check_msgpack(struct render_ctx *ctx, const uint8_t *data, size_t size)
+{
+	static struct obuf mp;
+	msgpack_unpacked u;
+	struct event ev;
+	struct emit e;
+	size_t off = 0;
+	int ret;
+
+	FUZZ_CHECK(!event_from_record(ctx, data, size, &ev), "accepted once, refused again");
+	ob_reset(&mp);
+	emit_init(&e, &mp, EMIT_MSGPACK);
+	event_render(&ev, &e);
+	FUZZ_CHECK(ob_ok(&mp), "out of memory rendering msgpack");
+	msgpack_unpacked_init(&u);
+	ret = msgpack_unpack_next(&u, mp.buf, mp.len, &off);
+	FUZZ_CHECK(ret == MSGPACK_UNPACK_SUCCESS && off == mp.len &&
+			   u.data.type == MSGPACK_OBJECT_MAP,
+		   "msgpack event: status %d, %zu of %zu bytes, type %d", ret, off, mp.len,
+		   (int)u.data.type);
+	msgpack_unpacked_destroy(&u);
+}
 
 int fuzz_record_one(const uint8_t *data, size_t size)
 {
@@ -64,6 +91,7 @@ int fuzz_record_one(const uint8_t *data, size_t size)
 	FUZZ_CHECK(!memchr(ob.buf, '\n', ob.len - 1), "a newline inside an event line: %.*s",
 		   (int)ob.len, ob.buf);
 	FUZZ_CHECK_JSON(ob.buf, ob.len - 1, "render_record");
+	check_msgpack(&ctx, data, size);
 	return 0;
 }
 

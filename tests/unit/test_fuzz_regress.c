@@ -36,7 +36,6 @@ static const char *fuzz_input = "?"; /* the file being replayed, for failure mes
 #include "../fuzz/fuzz_record.c"
 #include "../fuzz/fuzz_spec.c"
 #include "../fuzz/fuzz_elf.c"
-#include "../fuzz/fuzz_jsonmp.c"
 
 #define FUZZ_ROOT "tests/fuzz"
 
@@ -129,17 +128,11 @@ static void test_elf(void **state)
 	replay("elf", fuzz_elf_one);
 }
 
-static void test_jsonmp(void **state)
-{
-	replay("jsonmp", fuzz_jsonmp_one);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mpjson),
 		cmocka_unit_test(test_record),
-		cmocka_unit_test(test_jsonmp),
 		cmocka_unit_test(test_spec),
 		cmocka_unit_test(test_elf),
 	};

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "ktrace.h"
+#include "output.h"
 #include "stats.h"
 
 #define MS 1000000ULL
@@ -233,6 +234,36 @@ static const char *text(struct fixture *fx)
 
 static const struct timespec wall = { 1700000000, 5 };
 
+/* The stats event a tick or the end made, rendered as the JSON sink does. */
+static void render_event(struct fixture *fx, const struct stats_event *se, enum emit_format fmt)
+{
+	struct event ev = { .kind = EV_STATS, .type = "stats", .sec = wall.tv_sec,
+			    .nsec = wall.tv_nsec, .stats = se };
+	struct emit e;
+
+	emit_init(&e, &fx->ob, fmt);
+	event_render(&ev, &e);
+	if (fmt == EMIT_JSON)
+		ob_putc(&fx->ob, '\n');
+}
+
+static void tick(struct fixture *fx, uint64_t now, FILE *f, bool event)
+{
+	struct stats_event se;
+
+	stats__tick(fx->st, now, f, event ? &se : NULL);
+	if (event)
+		render_event(fx, &se, EMIT_JSON);
+}
+
+static void final(struct fixture *fx, uint64_t now, FILE *f, enum emit_format fmt)
+{
+	struct stats_event se;
+
+	stats__final(fx->st, now, f, &se);
+	render_event(fx, &se, fmt);
+}
+
 static void test_grid(void **state)
 {
 	struct fixture *fx = *state;
@@ -243,7 +274,7 @@ static void test_grid(void **state)
 	assert_int_equal(stats__timeout_ms(fx->st, 1 * SEC + 500 * MS - 1), 1);
 	assert_int_equal(stats__timeout_ms(fx->st, 1 * SEC + 700 * MS), 0);
 	/* a late tick (1.75 s past start) covers the time since the last; the grid resumes */
-	stats__tick(fx->st, 2 * SEC + 750 * MS, NULL, NULL, &wall);
+	tick(fx, 2 * SEC + 750 * MS, NULL, false);
 	assert_false(stats__due(fx->st, 2 * SEC + 999 * MS));
 	assert_true(stats__due(fx->st, 3 * SEC));
 	assert_int_equal(stats__timeout_ms(fx->st, 2 * SEC + 750 * MS), 250);
@@ -258,7 +289,7 @@ static void test_ticks_and_final(void **state)
 	fx->ret.errors = 3;
 	fx->ret.drops = 2;
 	fx->ret.faults = 1;
-	stats__tick(fx->st, 1 * SEC + 500 * MS, fx->f, &fx->ob, &wall);
+	tick(fx, 1 * SEC + 500 * MS, fx->f, true);
 	assert_string_equal(text(fx), "uptrace: stats +0.500s flb:flb_input_log_append%return "
 				      "     200 calls/s     17KB/s      2 lost      1 faults\n");
 	assert_string_equal(
@@ -272,7 +303,7 @@ static void test_ticks_and_final(void **state)
 		"\"bytes_per_s\":0.0,\"lost\":0,\"truncated\":0,\"faults\":0}]}\n");
 
 	/* nothing happened for 0.75 s: one line says so; every probe is in the event */
-	stats__tick(fx->st, 2 * SEC + 250 * MS, fx->f, &fx->ob, &wall);
+	tick(fx, 2 * SEC + 250 * MS, fx->f, true);
 	assert_string_equal(text(fx), "uptrace: stats +1.250s no calls\n");
 	assert_non_null(strstr(json(fx), "\"interval_s\":0.75,\"probes\":[{\"binary\""));
 
@@ -282,7 +313,7 @@ static void test_ticks_and_final(void **state)
 	fx->ret.lat_hist[stats_bucket(20000)] = 6;
 	fx->exec.events = 2;
 	fx->exec.bytes = 512;
-	stats__final(fx->st, 3 * SEC, fx->f, &fx->ob, &wall);
+	final(fx, 3 * SEC, fx->f, EMIT_JSON);
 	assert_string_equal(
 		json(fx),
 		"{\"time\":\"2023-11-14T22:13:20.000000005Z\",\"event_type\":\"stats\","
@@ -312,11 +343,21 @@ static void test_json_top_bucket(void **state)
 {
 	struct fixture *fx = *state;
 
+	static const char mp_hist[] =
+		/* "hist": [ {"lo": 2^63, "hi": 2^64 as a double, "count": 1} ] */
+		"\xa4hist\x91\x83"
+		"\xa2lo\xcf\x80\x00\x00\x00\x00\x00\x00\x00"
+		"\xa2hi\xcb\x43\xf0\x00\x00\x00\x00\x00\x00"
+		"\xa5" "count\x01";
+
 	fx->ret.lat_hist[64] = 1;
-	stats__final(fx->st, 2 * SEC, NULL, &fx->ob, &wall);
+	final(fx, 2 * SEC, NULL, EMIT_JSON);
 	assert_non_null(strstr(json(fx), "\"latency_ns\":{\"count\":1,\"hist\":[{\"lo\":"
 					 "9223372036854775808,\"hi\":18446744073709551616,"
 					 "\"count\":1}]}"));
+	/* msgpack has no integer of 2^64: the same value as a double */
+	final(fx, 2 * SEC, NULL, EMIT_MSGPACK);
+	assert_non_null(memmem(fx->ob.buf, fx->ob.len, mp_hist, sizeof(mp_hist) - 1));
 }
 
 int main(void)
