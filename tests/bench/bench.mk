@@ -5,9 +5,12 @@
 # OUTPUT, CC, CLANG, BPFTOOL, ARCH, CLANG_BPF_SYS_INCLUDES, Q, msg, CFLAGS, LIBS and the
 # rules for $(OUTPUT)/uptrace and $(OUTPUT)/libuptrace.a.
 #
-#   make bench                       the table (needs root; about 100 s, plus about 45 s
-#                                    to build build/bench/big the first time)
+#   make bench                       the table (needs root; about 6 minutes, 4 of them
+#                                    bpftrace detaching 2,000 probes; plus about 45 s to
+#                                    build build/bench/big the first time)
 #   make bench BENCH_CALLS=20000     quicker, noisier
+#   make bench BENCH_MANY=quick      without bpftrace's 2,000 probes (BENCH_MANY=all adds
+#                                    uptrace's own with one perf-event link per probe)
 #
 # The loop targets and fixtures are built with their own flags, never the project's CFLAGS:
 # they must not carry sanitizers, and their first instructions are the point.
@@ -28,8 +31,10 @@ BENCH_TOOLS := $(BENCH_LOOPS) $(BENCH_DIR)/empty-uprobe $(BENCH_DIR)/decode-benc
 	$(BENCH_DIR)/runwrap $(BENCH_DIR)/big
 
 .PHONY: bench bench-tools
-bench: $(OUTPUT)/uptrace $(BENCH_TOOLS)
-	$(Q)UPTRACE=$(OUTPUT)/uptrace BENCH_DIR=$(BENCH_DIR) bash $(BENCH_SRC)/bench.sh
+# the many-probes target is the e2e one (tests/e2e/targets/manyfuncs.c)
+bench: $(OUTPUT)/uptrace $(BENCH_TOOLS) $(OUTPUT)/e2e/manyfuncs examples/flb-mini/flb-mini
+	$(Q)UPTRACE=$(OUTPUT)/uptrace BENCH_DIR=$(BENCH_DIR) MANY=$(OUTPUT)/e2e/manyfuncs \
+		FLB=examples/flb-mini/flb-mini BENCH_MANY=$(BENCH_MANY) bash $(BENCH_SRC)/bench.sh
 
 bench-tools: $(BENCH_TOOLS)
 

@@ -32,14 +32,25 @@
 # bpftrace's BEGIN, empty-uprobe's "ready").
 #
 # Then: decode only (build/bench/decode-bench: ring-buffer records of Fluent Bit events ->
-# NDJSON, no kernel), and attach time on build/bench/big, a generated ELF with DWARF.
+# NDJSON, no kernel); attach time on build/bench/big, a generated ELF with DWARF, and on
+# examples/flb-mini (uprobes only); and many probes attached and detached: MANY
+# (build/e2e/manyfuncs), whose 2,000 functions are each called once, run under uptrace -c
+# and bpftrace -c with 214 and 2,000 probes, from start to attached and to exit.  uptrace
+# attaches with uprobe_multi links where the kernel has them; its "perf-event links" rows
+# force one perf-event link per probe (UPTRACE_NO_UPROBE_MULTI=1), as kernels before 6.6
+# and bpftrace 0.17 do.  Each of those closes waits ~100 ms in the kernel, one after the
+# other: the slow rows run once, and BENCH_MANY=quick leaves out the 2,000-probe bpftrace
+# one (about 4 minutes), BENCH_MANY=all adds uptrace's 2,000 perf-event links (as long).
 #
-# Environment: UPTRACE, BENCH_DIR, BENCH_CALLS (default 100000), BENCH_REPS (default 3),
-# BENCH_KEEP=1 keeps the work directory.
+# Environment: UPTRACE, BENCH_DIR, MANY, FLB, BENCH_CALLS (default 100000), BENCH_REPS
+# (default 3), BENCH_MANY (quick, default or all), BENCH_KEEP=1 keeps the work directory.
 set -u
 
 UPTRACE=${UPTRACE:-build/uptrace}
 BENCH_DIR=${BENCH_DIR:-build/bench}
+MANY=${MANY:-build/e2e/manyfuncs}
+FLB=${FLB:-examples/flb-mini/flb-mini}
+BENCH_MANY=${BENCH_MANY:-default}
 CALLS=${BENCH_CALLS:-100000}
 REPS=${BENCH_REPS:-3}
 RINGBUF=$((8 << 20))
@@ -51,11 +62,14 @@ die() {
 }
 
 [ "$(id -u)" = 0 ] || die "needs root (CAP_BPF and CAP_PERFMON) to load BPF"
-for f in "$UPTRACE" "$BENCH_DIR"/{loop-push,loop-mov,loop-endbr,loop-cmp,empty-uprobe,runwrap,decode-bench,big}; do
+for f in "$UPTRACE" "$MANY" "$FLB" \
+	"$BENCH_DIR"/{loop-push,loop-mov,loop-endbr,loop-cmp,empty-uprobe,runwrap,decode-bench,big}; do
 	[ -x "$f" ] || die "$f is missing: run it through 'make bench'"
 done
 UPTRACE=$(realpath "$UPTRACE")
 BENCH_DIR=$(realpath "$BENCH_DIR")
+MANY=$(realpath "$MANY")
+FLB=$(realpath "$FLB")
 HAVE_BT=0
 command -v bpftrace >/dev/null && HAVE_BT=1
 # The target runs on CPU 1; tracers go where the scheduler puts them (pinning them to the
@@ -287,6 +301,87 @@ BIG_READY=$(awk -F'\t' '$1 == "big" && $4 == "ready" { print $5 }' "$RES" | sort
 BIG_TOTAL=$(awk -F'\t' '$1 == "big" && $4 == "total" { print $5 / 1000 }' "$RES" | sort -n | sed -n 2p)
 echo "  uptrace -v ... big fn_12345: ${BIG_READY:-?} ms to \"tracing\";" \
 	"uptrace -d 0.001 ... end to end: ${BIG_TOTAL:-?} ms (medians of 3)"
+for ((r = 1; r <= 3; r++)); do
+	"$BENCH_DIR/runwrap" -s "$W/stats" -l "$W/log" -R "$W/ready" -p tracing -t 30 -- \
+		"$UPTRACE" -v -d 0.001 -o /dev/null "$FLB" flb_input_log_append
+	put flb attach "$r" ready "$(stat_of attach_ms)"
+	[ "$r" = 1 ] && FLB_TIMES=$(sed -n 's/^uptrace: [0-9]* probe(s) ready in [0-9]* ms: \(.*\) (.*/\1/p' "$W/log")
+done
+FLB_READY=$(awk -F'\t' '$1 == "flb" && $4 == "ready" { print $5 }' "$RES" | sort -n | sed -n 2p)
+echo "  uptrace -v ... flb-mini flb_input_log_append (uprobes only): ${FLB_READY:-?} ms to" \
+	"\"tracing\" (median of 3); one run's -v: ${FLB_TIMES:-?}"
+
+# ---- many probes attached and detached ------------------------------------------------------
+
+# One run of a tracer on MANY under runwrap: $1 row, $2 rep, $3 ready pattern, the rest the
+# command; records attach_ms, total_ms, the events (EVENTS counts them in $W/log or
+# $W/events) and the links (uptrace -v says).
+many_run() {
+	local row=$1 r=$2 pattern=$3 n
+	shift 3
+	rm -f "$W/events"
+	"$BENCH_DIR/runwrap" -s "$W/stats" -l "$W/log" -R "$W/ready" -p "$pattern" -t 600 -- "$@"
+	put many "$row" "$r" ready "$(stat_of attach_ms)"
+	put many "$row" "$r" total "$(stat_of total_ms)"
+	if [ -e "$W/events" ]; then
+		n=$(grep -c '"event_type":"uprobe"' "$W/events")
+	else
+		n=$(grep -c '^@\[' "$W/log")
+	fi
+	put many "$row" "$r" events "$n"
+	put many "$row" "$r" links "$(sed -n 's/^uptrace: [0-9]* probe(s) ready in .* ms (\([0-9]*\) uprobe_multi link(s), \([0-9]*\) perf-event.*/\1+\2/p' "$W/log")"
+}
+
+# fn_0000 .. fn_0213, as globs (uptrace) and probes (bpftrace)
+GLOBS_214=('fn_00*' 'fn_01*' 'fn_020*' 'fn_021[0-3]')
+BT_214="uprobe:$MANY:fn_00*,uprobe:$MANY:fn_01*,uprobe:$MANY:fn_020*"
+for i in 0 1 2 3; do BT_214+=",uprobe:$MANY:fn_021$i"; done
+BT_ALL="uprobe:$MANY:fn_*"
+BT_PROG='{ @[probe] = count(); } BEGIN { printf("ready\n"); }'
+
+echo
+echo "many probes: $(basename "$MANY"), each of its functions called once, under uptrace -c and" \
+	"bpftrace -c (rows of 1 run: each perf-event link's close waits ~100 ms)"
+for ((r = 1; r <= 3; r++)); do
+	many_run up-214 "$r" tracing "$UPTRACE" -v -o "$W/events" -c "$MANY" "${GLOBS_214[@]}"
+	many_run up-2000 "$r" tracing "$UPTRACE" -v -o "$W/events" -c "$MANY" 'fn_*'
+done
+many_run perf-214 1 tracing env UPTRACE_NO_UPROBE_MULTI=1 "$UPTRACE" -v -o "$W/events" -c "$MANY" \
+	"${GLOBS_214[@]}"
+[ "$BENCH_MANY" = all ] && many_run perf-2000 1 tracing env UPTRACE_NO_UPROBE_MULTI=1 \
+	"$UPTRACE" -v -o "$W/events" -c "$MANY" 'fn_*'
+if [ $HAVE_BT = 1 ]; then
+	many_run bt-214 1 ready bpftrace -e "$BT_214 $BT_PROG" -c "$MANY"
+	[ "$BENCH_MANY" != quick ] && many_run bt-2000 1 ready bpftrace -e "$BT_ALL $BT_PROG" -c "$MANY"
+fi
+printf '  %-28s %6s %14s %11s %11s %7s\n' tracer probes links attached exit events
+many_row() { # row label probes
+	awk -F'\t' -v row="$1" -v label="$2" -v n="$3" '
+		function median(s,   a, k, i, j, t) {
+			k = split(s, a, " ")
+			for (i = 2; i <= k; i++)
+				for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+			return k ? a[int((k + 1) / 2)] : ""
+		}
+		$1 == "many" && $2 == row { v[$4] = v[$4] (v[$4] == "" ? "" : " ") $5; reps[$3] = 1 }
+		END {
+			if (v["total"] == "") exit
+			split(v["links"], l, " "); split(l[1], lp, "+")
+			links = l[1] == "" ? "perf-event" : lp[1] + 0 ? lp[1] " multi" : lp[2] " perf-event"
+			printf "  %-28s %6d %14s %8.0f ms %8.0f ms %7s%s\n", label, n, links, median(v["ready"]),
+				median(v["total"]), median(v["events"]), (length(reps) > 1 ? "" : "  (1 run)")
+		}' "$RES"
+}
+many_row up-214 uptrace 214
+many_row perf-214 "uptrace, perf-event links" 214
+many_row bt-214 "bpftrace $(bpftrace --version 2>/dev/null | sed 's/.* v//')" 214
+many_row up-2000 uptrace 2000
+many_row perf-2000 "uptrace, perf-event links" 2000
+many_row bt-2000 "bpftrace $(bpftrace --version 2>/dev/null | sed 's/.* v//')" 2000
+MANY_TOTAL=$(awk -F'\t' '$1 == "many" && $2 == "up-2000" && $4 == "total" { print $5 }' "$RES" |
+	sort -n | sed -n 2p)
+MANY_EVENTS=$(awk -F'\t' '$1 == "many" && $2 == "up-2000" && $4 == "events" { print $5 }' "$RES" |
+	sort -u | xargs)
 
 # ---- the targets of issue #6 -----------------------------------------------------------------
 
@@ -328,6 +423,9 @@ for t in mov push; do
 		"$t: tracer RSS $(awk -v m="$m" 'BEGIN { printf "%.1f", m / 1024 }') MB, ring buffer included (<= 32 MB beyond it)"
 done
 check "${BIG_READY:-1e9} <= 100" "attach to one function of a large ELF with DWARF: ${BIG_READY:-?} ms (<= 100)"
+check "${FLB_READY:-1e9} <= 100" "attach to flb-mini's flb_input_log_append (uprobes only): ${FLB_READY:-?} ms (<= 100)"
+check "${MANY_TOTAL:-1e9} <= 2000 && \"$MANY_EVENTS\" == \"2000\"" \
+	"2000 probes attached and detached in $(awk -v t="${MANY_TOTAL:-0}" 'BEGIN { printf "%.2f", t / 1000 }') s (<= 2 s; events $MANY_EVENTS)"
 RATE=$(sed -n 's/.*1 record per event: \([0-9]*\) records\/s.*/\1/p' <<<"$DECODE")
 check "${RATE:-0} >= 1000000" "decode ${RATE:-?} records/s on one core (>= 1,000,000)"
 echo "bench: done in $(($(date +%s) - T0)) s" >&2

@@ -10,8 +10,9 @@
  * file is created and the CPU time CMD has used so far is sampled.  SIGINT or SIGTERM to
  * runwrap is passed on to CMD as SIGINT; when CMD exits, STATS gets key=value lines:
  *
- *   ready=1 attach_ms=.. cpu_ms=.. cpu_after_ready_ms=.. maxrss_kb=.. status=..
+ *   ready=1 attach_ms=.. total_ms=.. cpu_ms=.. cpu_after_ready_ms=.. maxrss_kb=.. status=..
  *
+ * total_ms is from the start of CMD to its exit, as waitpid() sees it (within 5 ms).
  * cpu_after_ready_ms is what CMD used from ready to exit (tracing, draining, detaching):
  * the total from wait4() minus the sum of /proc/PID/task/ * /schedstat at ready.  A CMD
  * that is not ready within SECS (default 30) is stopped and reported with ready=0.
@@ -73,21 +74,37 @@ static double task_cpu_ms(pid_t pid)
 	return sum / 1e6;
 }
 
-static bool file_has(const char *path, const char *pattern)
-{
-	char buf[65536];
-	ssize_t n;
+/*
+ * Has the pattern shown up in the file yet?  Reads only what was added since the last look
+ * (a tracer's -v log can be megabytes before its ready line), keeping the last bytes of the
+ * previous read so that a pattern cut in two by a read is found.
+ */
+struct scan {
+	const char *path;
 	int fd;
+	size_t keep; /* bytes carried over, at the start of buf */
+	char buf[65536];
+};
 
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
+static bool scan_has(struct scan *sc, const char *pattern)
+{
+	size_t plen = strlen(pattern);
+	ssize_t n;
+
+	if (sc->fd < 0)
+		sc->fd = open(sc->path, O_RDONLY | O_CLOEXEC);
+	if (sc->fd < 0 || plen >= sizeof(sc->buf) / 2)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return strstr(buf, pattern);
+	while ((n = read(sc->fd, sc->buf + sc->keep, sizeof(sc->buf) - 1 - sc->keep)) > 0) {
+		size_t len = sc->keep + n;
+
+		sc->buf[len] = '\0';
+		if (memmem(sc->buf, len, pattern, plen))
+			return true;
+		sc->keep = len < plen ? len : plen - 1;
+		memmove(sc->buf, sc->buf + len - sc->keep, sc->keep);
+	}
+	return false;
 }
 
 static void usage(void)
@@ -101,7 +118,8 @@ int main(int argc, char **argv)
 {
 	const char *stats = NULL, *log = NULL, *ready_path = NULL, *pattern = "ready";
 	const char *watch = NULL;
-	double t0, attach_ms = 0, cpu_ready = 0, timeout_ms = 30000;
+	double t0, attach_ms = 0, total_ms, cpu_ready = 0, timeout_ms = 30000;
+	struct scan sc = { .fd = -1 };
 	bool ready = false, stopped = false;
 	struct rusage ru;
 	int c, logfd, status = 0;
@@ -128,6 +146,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	sc.path = watch ? watch : log;
 
 	t0 = now_ms();
 	pid = fork();
@@ -158,7 +177,7 @@ int main(int argc, char **argv)
 			stopped = true;
 		}
 		if (!ready && !stopped) {
-			if (file_has(watch ? watch : log, pattern)) {
+			if (scan_has(&sc, pattern)) {
 				ready = true;
 				attach_ms = now_ms() - t0;
 				cpu_ready = task_cpu_ms(pid);
@@ -170,9 +189,10 @@ int main(int argc, char **argv)
 		}
 		poll(NULL, 0, ready ? 5 : 1);
 	}
+	total_ms = now_ms() - t0;
 	getrusage(RUSAGE_CHILDREN, &ru);
 	/* CMD may have got ready and exited between two looks (uptrace -d 0.001) */
-	if (!ready && !stopped && file_has(watch ? watch : log, pattern)) {
+	if (!ready && !stopped && scan_has(&sc, pattern)) {
 		ready = true;
 		attach_ms = now_ms() - t0; /* an upper bound */
 	}
@@ -186,9 +206,9 @@ int main(int argc, char **argv)
 		double cpu = ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 +
 			     ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
 
-		fprintf(out, "ready=%d\nattach_ms=%.1f\ncpu_ms=%.3f\ncpu_after_ready_ms=%.3f\n"
-			     "maxrss_kb=%ld\nstatus=%d\n",
-			ready, attach_ms, cpu, ready ? cpu - cpu_ready : 0, ru.ru_maxrss,
+		fprintf(out, "ready=%d\nattach_ms=%.1f\ntotal_ms=%.1f\ncpu_ms=%.3f\n"
+			     "cpu_after_ready_ms=%.3f\nmaxrss_kb=%ld\nstatus=%d\n",
+			ready, attach_ms, total_ms, cpu, ready ? cpu - cpu_ready : 0, ru.ru_maxrss,
 			WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	}
 	fclose(out);
