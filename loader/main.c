@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * main.c - the uptrace command: options, probe resolution, the event loop, the summary.
+ * main.c - the uptrace command: the modes, probe resolution, the event loop, the summary
+ * (the options are parsed and checked in options.c).
  *
  * Everything that can be wrong with the user's input is found before anything is attached:
  * the object, every probe spec, every function.  Then the tracer loads and attaches all
@@ -13,7 +14,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -36,6 +36,7 @@
 #include "json.h"
 #include "ktrace.h"
 #include "listing.h"
+#include "options.h"
 #include "output.h"
 #include "probe.h"
 #include "reorder.h"
@@ -49,44 +50,6 @@
 #include "util.h"
 
 #define EXIT_USAGE 2
-#define MAX_PIDS 64
-#define MAX_DEBUG_DIRS 16
-
-struct options {
-	const char *binary; /* NULL with -p/-c when no BINARY is given */
-	char **probes;
-	int nprobes;
-	pid_t pids[MAX_PIDS];
-	int npids;
-	const char *command;
-	bool follow;
-	bool run_as_root;
-	bool exact_entry;
-	enum { MODE_TRACE, MODE_LIST, MODE_EXPLAIN, MODE_CHECK, MODE_VERSION } mode;
-	bool portable;	    /* --portable: the copy path of kernels without the 6.16 kfuncs */
-	bool names_only; /* --names */
-	const char *debug_dirs[MAX_DEBUG_DIRS + 1]; /* NULL-terminated */
-	int ndebug_dirs;
-	uint64_t count;		/* stop after this many events; 0: no limit */
-	uint64_t duration_ms;	/* stop after this long; 0: no limit */
-	const char *output;
-	uint32_t max_bytes;
-	uint32_t ringbuf_size;
-	uint32_t wake_ms;
-	uint32_t poll_ms;	/* longest idle wait; a wakeup still delivers at once */
-	uint32_t traces;	/* -t: UPT_TRACE_BIT()s */
-	bool trace_all;		/* --all: kernel traces of every process */
-	enum { FORMAT_JSON, FORMAT_MSGPACK } format;
-	bool quiet;		/* -q: no banner, no colour, a summary only if something was lost */
-	bool stats_text;	/* --stats: rates on stderr, a table at exit */
-	bool stats_json;	/* --stats-json: the same as "stats" events */
-	uint64_t stats_ms;	/* their interval */
-	struct forward_addr fwd_addr; /* --forward */
-	bool forward;
-	const char *tag;	/* --tag: one tag for every event; else uptrace.<event_type> */
-	uint64_t fwd_buffer;
-	uint64_t fwd_timeout_ms;
-};
 
 struct session {
 	struct options opts;
@@ -111,464 +74,6 @@ static volatile sig_atomic_t exiting;
 static void on_signal(int sig)
 {
 	exiting = sig;
-}
-
-static const char usage_text[] =
-	"Usage: uptrace [OPTIONS] BINARY PROBE...\n"
-	"       uptrace [OPTIONS] -p PID [BINARY] PROBE...\n"
-	"       uptrace [OPTIONS] -c 'CMD ARGS' [BINARY] PROBE...\n"
-	"       uptrace [OPTIONS] {-p PID | -c 'CMD' | BINARY | --all} -t TRACE... [PROBE...]\n"
-	"       uptrace -l [-v] [-p PID | BINARY] [GLOB]\n"
-	"       uptrace --explain [-p PID | BINARY] FUNC\n"
-	"Trace calls of functions in BINARY with uprobes; print one JSON event per call.\n"
-	"BINARY is a path or a library name (libc, libssl.so.3) found like the dynamic loader\n"
-	"would; without -p, probes fire in every process that maps it.\n"
-	"\n"
-	"PROBE  := [OBJ:]FUNC[%%return][(FETCH, ...)]    FUNC may be a glob: 'flb_input_*'\n"
-	"FETCH  := EXPR[:TYPE][[LEN]]\n"
-	"EXPR   := param-name | argN | $retval | EXPR->member | EXPR.member\n"
-	"TYPE   := s8..s64 | u8..u64 | x64 | ptr | str | bytes | msgpack | auto\n"
-	"LEN    := number | param-name | argN   (bytes to copy)\n"
-	"Without a fetch list, every parameter is captured by name, typed and located from DWARF\n"
-	"(in the object or a separate debug file), else from uptrace's built-in prototype\n"
-	"(Fluent Bit's flb_input_log_append*, flb_input_chunk_append_raw, libc's malloc family,\n"
-	"SSL_write, readline, sqlite3_prepare_v2, ...), else arg0..arg5 as hex.  Buffers decode\n"
-	"as msgpack (Fluent Bit log events become {timestamp, metadata, body}), UTF-8 text or\n"
-	"base64.  Member access (ins->name) needs DWARF.\n"
-	"\n"
-	"Options:\n"
-	"  -p, --pid PID           trace this process only (repeatable): its executable and\n"
-	"                          every object it maps, through /proc/PID/root (containers\n"
-	"                          work); a bare FUNC is looked for in the executable first,\n"
-	"                          then its libraries; uptrace exits when the process does\n"
-	"  -c, --command 'CMD'     run CMD once every probe is attached, trace it, exit with\n"
-	"                          its status; under sudo CMD runs as SUDO_UID/SUDO_GID;\n"
-	"                          CMD's stdout goes to stderr while events go to stdout\n"
-	"      --run-as-root       with -c under sudo: keep root for CMD\n"
-	"      --follow            with -p/-c: trace children (fork/clone) too, from their\n"
-	"                          first instruction, and across exec\n"
-	"  -l, --list              list the functions of BINARY (or -p PID) matching [GLOB]\n"
-	"                          with their signatures; -v adds argument locations\n"
-	"      --names             like -l, but only the names, one a line (for scripts)\n"
-	"      --explain           say how BINARY FUNC resolves: table, address, offset,\n"
-	"                          debug file, source line, where each argument is read\n"
-	"      --debuginfo DIR     look for separate debug files in DIR first (repeatable)\n"
-	"      --exact-entry       probe each function's first instruction, even when a later\n"
-	"                          one (past endbr64 and the like) is cheaper for the kernel\n"
-	"  -t, --trace TRACE       kernel events of the same processes, in the same stream\n"
-	"                          (repeatable): exec, signal, malloc, bind, tcp, vfs or all\n"
-	"                          (trace_exec ... accepted); Fluent Bit in_ebpf's fields.\n"
-	"                          With -p/-c they follow children; with BINARY they cover\n"
-	"                          the processes running it\n"
-	"      --all               kernel traces of every process, not only the target's\n"
-	"  -n, --count N           stop after N events\n"
-	"  -d, --duration SECONDS  stop after SECONDS (fractions allowed)\n"
-	"  -o, --output FILE       write events to FILE instead of stdout\n"
-	"      --format FORMAT     json (NDJSON, the default) or msgpack (the same events as\n"
-	"                          a msgpack stream, one map per event)\n"
-	"      --stats[=SECONDS]   every SECONDS (default 1, fractions allowed) a line per\n"
-	"                          active probe on stderr: calls/s, bytes/s, lost, read\n"
-	"                          faults; at exit a table per probe and, for %%return\n"
-	"                          probes, negative returns and a log2 histogram of\n"
-	"                          duration_ns\n"
-	"      --stats-json[=SECONDS]  the same numbers as {\"event_type\":\"stats\"} events\n"
-	"                          in the output, every SECONDS and at exit (one interval\n"
-	"                          for both options)\n"
-	"      --forward ADDR      send events to Fluent Bit's or Fluentd's in_forward at\n"
-	"                          HOST:PORT, [IPV6]:PORT or unix:PATH (Forward protocol,\n"
-	"                          acknowledged batches, resent after a reconnect) instead of\n"
-	"                          stdout; with -o they are written to FILE too\n"
-	"      --tag TAG           the tag of every forwarded event (default\n"
-	"                          uptrace.<event_type>: uptrace.uprobe, uptrace.exec, ...)\n"
-	"      --forward-buffer N  bytes held while the receiver is away or has not acked\n"
-	"                          (default 64 MiB); events beyond are dropped and counted\n"
-	"      --forward-timeout SECONDS  at exit, longest wait for the last acks (default 5)\n"
-	"      --max-bytes N       capture at most N bytes per argument (default %u, max %u)\n"
-	"      --ringbuf-size N    ring buffer bytes, a power of two (default %u)\n"
-	"      --wake-ms MS        longest an event waits in the ring buffer (default 10;\n"
-	"                          0 wakes uptrace for every event, costing the target more)\n"
-	"      --poll-ms MS        longest idle wait between looks at the ring buffer\n"
-	"                          (default 1000); events still come out when they arrive\n"
-	"  -q, --quiet             no banner, no colour; the summary only when events were lost\n"
-	"  -v, --verbose           say what is resolved and attached (twice: libbpf debug)\n"
-	"      --check             say what this kernel offers, load every BPF program on it\n"
-	"                          and report its stack; the last line is the copy path\n"
-	"                          taken (kfunc on 6.16+, else portable); status 2 when\n"
-	"                          uptrace cannot run here, with the reason\n"
-	"      --portable          copy arguments the way every supported kernel can, even\n"
-	"                          where the 6.16 dynptr kfuncs are there (same output)\n"
-	"  -V, --version           print the version (with -v, also what --check says)\n"
-	"  -h, --help              this help\n"
-	"\n"
-	"Output: NDJSON on stdout, one event per line:\n"
-	"  {\"time\":\"...Z\",\"event_type\":\"uprobe\",\"pid\":N,\"tid\":N,\"comm\":\"...\",\n"
-	"   \"binary\":\"...\",\"function\":\"...\",\"args\":{...}}\n"
-	"FUNC%%return gives {\"event_type\":\"uretprobe\",...,\"retval\":...,\"duration_ns\":N,\"call_id\":N}.\n"
-	"A capture cut at --max-bytes is {\"value\":...,\"truncated\":true,\"length\":N}; lost events\n"
-	"are reported as {\"event_type\":\"lost\",\"count\":N}; a summary goes to stderr at exit.\n"
-	"When stderr is a terminal, a banner says what is attached, and messages have colour\n"
-	"(NO_COLOR=1 turns it off); stdout never carries either.\n"
-	"\n"
-	"Examples:\n"
-	"  uptrace /opt/fluent-bit/bin/fluent-bit flb_input_log_append | jq .\n"
-	"  uptrace ./flb-mini 'flb_input_log_append(tag:str[tag_len], buf:msgpack[buf_size])'\n"
-	"  uptrace -n 10 libc 'malloc(arg0:u64)'\n"
-	"  uptrace -p \"$(pidof fluent-bit)\" flb_input_log_append libc:malloc\n"
-	"  uptrace -c './flb-mini -n 5' flb_input_log_append\n"
-	"  uptrace -p \"$(pidof fluent-bit)\" -t tcp -t vfs\n"
-	"  uptrace -c './flb-mini -n 5' -t all flb_input_log_append\n"
-	"  uptrace /bin/bash 'readline%%return($retval:str)'\n"
-	"  uptrace --max-bytes 65536 ./flb-mini 'flb_input_*' > events.ndjson\n"
-	"  uptrace --stats -c './flb-mini -n 1000' 'flb_input_log_append%%return' -o /dev/null\n"
-	"  uptrace --forward 127.0.0.1:24224 -p \"$(pidof fluent-bit)\" flb_input_log_append\n";
-
-static void usage(FILE *f)
-{
-	fprintf(f, usage_text, UPT_DEF_MAX_BYTES, UPT_MAX_MAX_BYTES, UPT_DEF_RINGBUF_SZ);
-}
-
-static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	if (errno || end == s || *end || *s == '-' || *out < min || *out > max) {
-		upt_err("%s: '%s' is not a number from %llu to %llu", opt, s,
-			(unsigned long long)min, (unsigned long long)max);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int parse_seconds(const char *opt, const char *s, uint64_t *ms)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > 0) || v > 1e9) {
-		upt_err("%s: '%s' is not a positive number of seconds", opt, s);
-		return -EINVAL;
-	}
-	*ms = v * 1000 < 1 ? 1 : v * 1000;
-	return 0;
-}
-
-enum {
-	OPT_MAX_BYTES = 256,
-	OPT_RINGBUF,
-	OPT_WAKE,
-	OPT_FOLLOW,
-	OPT_RUN_AS_ROOT,
-	OPT_EXPLAIN,
-	OPT_DEBUGINFO,
-	OPT_EXACT_ENTRY,
-	OPT_ALL,
-	OPT_POLL,
-	OPT_FORMAT,
-	OPT_STATS,
-	OPT_STATS_JSON,
-	OPT_NAMES,
-	OPT_FORWARD,
-	OPT_TAG,
-	OPT_FWD_BUFFER,
-	OPT_FWD_TIMEOUT,
-	OPT_CHECK,
-	OPT_PORTABLE,
-};
-
-/* With -p/-c BINARY is optional: the first word is BINARY when it is a path or a library
- * name that resolves, and probes follow it. */
-static bool names_binary(const char *word, int nwords, pid_t pid)
-{
-	char *path = NULL;
-	sym_print_fn prev;
-	int err;
-
-	if (nwords < 2)
-		return false;
-	if (strchr(word, '/'))
-		return true;
-	if (strncmp(word, "lib", 3) || strpbrk(word, "(%*?["))
-		return false;
-	prev = sym_set_print(NULL);
-	err = sym_find_library(word, pid, &path);
-	sym_set_print(prev);
-	free(path);
-	return !err;
-}
-
-/* -l [-p PID | BINARY] [GLOB]; --explain [-p PID | BINARY] FUNC */
-static int parse_query_args(int argc, char **argv, struct options *o)
-{
-	int left = argc - optind, want_bin = o->npids ? 0 : 1;
-
-	if (o->command || o->npids > 1 || left < want_bin ||
-	    left > want_bin + 1 || (o->mode == MODE_EXPLAIN && left != want_bin + 1)) {
-		upt_err(o->mode == MODE_LIST ? "usage: uptrace -l [-p PID | BINARY] [GLOB]"
-					     : "usage: uptrace --explain [-p PID | BINARY] FUNC");
-		return -EINVAL;
-	}
-	o->binary = want_bin ? argv[optind++] : NULL;
-	o->probes = argv + optind;
-	o->nprobes = argc - optind;
-	return 0;
-}
-
-static int parse_args(int argc, char **argv, struct options *o)
-{
-	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "command", required_argument, NULL, 'c' },
-		{ "follow", no_argument, NULL, OPT_FOLLOW },
-		{ "list", no_argument, NULL, 'l' },
-		{ "explain", no_argument, NULL, OPT_EXPLAIN },
-		{ "names", no_argument, NULL, OPT_NAMES },
-		{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO },
-		{ "exact-entry", no_argument, NULL, OPT_EXACT_ENTRY },
-		{ "run-as-root", no_argument, NULL, OPT_RUN_AS_ROOT },
-		{ "count", required_argument, NULL, 'n' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
-		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
-		{ "wake-ms", required_argument, NULL, OPT_WAKE },
-		{ "trace", required_argument, NULL, 't' },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "poll-ms", required_argument, NULL, OPT_POLL },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "forward", required_argument, NULL, OPT_FORWARD },
-		{ "tag", required_argument, NULL, OPT_TAG },
-		{ "forward-buffer", required_argument, NULL, OPT_FWD_BUFFER },
-		{ "forward-timeout", required_argument, NULL, OPT_FWD_TIMEOUT },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "stats", optional_argument, NULL, OPT_STATS },
-		{ "stats-json", optional_argument, NULL, OPT_STATS_JSON },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "check", no_argument, NULL, OPT_CHECK },
-		{ "portable", no_argument, NULL, OPT_PORTABLE },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	uint64_t v;
-	int c;
-
-	o->max_bytes = UPT_DEF_MAX_BYTES;
-	o->ringbuf_size = UPT_DEF_RINGBUF_SZ;
-	o->wake_ms = 10;
-	o->poll_ms = 1000;
-	o->stats_ms = 1000;
-	/* options may follow the probes (uptrace -p PID FUNC -n 5); probes never start with '-' */
-	while ((c = getopt_long(argc, argv, "p:c:n:d:o:lt:qvVh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			o->mode = MODE_LIST;
-			break;
-		case OPT_EXPLAIN:
-			o->mode = MODE_EXPLAIN;
-			break;
-		case OPT_NAMES:
-			o->mode = MODE_LIST;
-			o->names_only = true;
-			break;
-		case OPT_EXACT_ENTRY:
-			o->exact_entry = true;
-			break;
-		case OPT_DEBUGINFO:
-			if (o->ndebug_dirs == MAX_DEBUG_DIRS) {
-				upt_err("--debuginfo: at most %d directories", MAX_DEBUG_DIRS);
-				return -EINVAL;
-			}
-			o->debug_dirs[o->ndebug_dirs++] = optarg;
-			break;
-		case 'p':
-			if (o->npids == MAX_PIDS) {
-				upt_err("-p: at most %d processes", MAX_PIDS);
-				return -EINVAL;
-			}
-			if (parse_u64("--pid", optarg, 1, INT32_MAX, &v))
-				return -EINVAL;
-			o->pids[o->npids++] = v;
-			break;
-		case 'c':
-			o->command = optarg;
-			break;
-		case OPT_FOLLOW:
-			o->follow = true;
-			break;
-		case OPT_RUN_AS_ROOT:
-			o->run_as_root = true;
-			break;
-		case 'n':
-			if (parse_u64("--count", optarg, 1, UINT64_MAX, &o->count))
-				return -EINVAL;
-			break;
-		case 'd':
-			if (parse_seconds("--duration", optarg, &o->duration_ms))
-				return -EINVAL;
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case OPT_MAX_BYTES:
-			if (parse_u64("--max-bytes", optarg, 1, UPT_MAX_MAX_BYTES, &v))
-				return -EINVAL;
-			o->max_bytes = v;
-			break;
-		case OPT_RINGBUF:
-			if (parse_u64("--ringbuf-size", optarg, 4096, 1u << 30, &v))
-				return -EINVAL;
-			if (v & (v - 1)) {
-				upt_err("--ringbuf-size: %llu is not a power of two",
-					(unsigned long long)v);
-				return -EINVAL;
-			}
-			o->ringbuf_size = v;
-			break;
-		case OPT_WAKE:
-			if (parse_u64("--wake-ms", optarg, 0, 10000, &v))
-				return -EINVAL;
-			o->wake_ms = v;
-			break;
-		case 't':
-			if (ktrace_parse(optarg, &o->traces))
-				return -EINVAL;
-			break;
-		case OPT_ALL:
-			o->trace_all = true;
-			break;
-		case OPT_POLL:
-			if (parse_u64("--poll-ms", optarg, 1, 3600000, &v))
-				return -EINVAL;
-			o->poll_ms = v;
-			break;
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "json")) {
-				o->format = FORMAT_JSON;
-			} else if (!strcmp(optarg, "msgpack")) {
-				o->format = FORMAT_MSGPACK;
-			} else {
-				upt_err("--format: '%s' is not json or msgpack", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_FORWARD:
-			if (forward_parse_addr(optarg, &o->fwd_addr))
-				return -EINVAL;
-			o->forward = true;
-			break;
-		case OPT_TAG:
-			if (!*optarg || strlen(optarg) > FWD_MAX_TAG) {
-				upt_err("--tag: a tag is 1 to %d characters", FWD_MAX_TAG);
-				return -EINVAL;
-			}
-			o->tag = optarg;
-			break;
-		case OPT_FWD_BUFFER:
-			if (parse_u64("--forward-buffer", optarg, 1024, 1ULL << 40, &o->fwd_buffer))
-				return -EINVAL;
-			break;
-		case OPT_FWD_TIMEOUT:
-			if (parse_seconds("--forward-timeout", optarg, &o->fwd_timeout_ms))
-				return -EINVAL;
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case OPT_STATS:
-		case OPT_STATS_JSON:
-			/* an optional argument needs '=': `--stats 0.5` would take 0.5 as BINARY */
-			if (!optarg && optind < argc && strspn(argv[optind], "0123456789.") &&
-			    !argv[optind][strspn(argv[optind], "0123456789.")]) {
-				upt_err("%s takes its interval after '=': %s=%s", argv[optind - 1],
-					argv[optind - 1], argv[optind]);
-				return -EINVAL;
-			}
-			if (optarg && parse_seconds(c == OPT_STATS ? "--stats" : "--stats-json",
-						    optarg, &o->stats_ms))
-				return -EINVAL;
-			*(c == OPT_STATS ? &o->stats_text : &o->stats_json) = true;
-			break;
-		case 'v':
-			upt_verbose++;
-			break;
-		case 'V':
-			o->mode = MODE_VERSION;
-			break;
-		case OPT_CHECK:
-			o->mode = MODE_CHECK;
-			break;
-		case OPT_PORTABLE:
-			o->portable = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			fprintf(stderr, "Try 'uptrace --help'.\n");
-			return -EINVAL;
-		}
-	}
-	if (o->mode == MODE_VERSION || o->mode == MODE_CHECK) {
-		if (optind < argc) {
-			upt_err("%s takes no arguments", o->mode == MODE_CHECK ? "--check"
-									     : "--version");
-			return -EINVAL;
-		}
-		return 0;
-	}
-	if (o->mode != MODE_TRACE)
-		return parse_query_args(argc, argv, o);
-	if (!o->forward && (o->tag || o->fwd_buffer || o->fwd_timeout_ms)) {
-		upt_err("%s applies to --forward", o->tag ? "--tag" : o->fwd_buffer
-					       ? "--forward-buffer" : "--forward-timeout");
-		return -EINVAL;
-	}
-	if (!o->fwd_timeout_ms)
-		o->fwd_timeout_ms = FWD_DEF_TIMEOUT_MS;
-	if (o->command && o->npids) {
-		upt_err("-c and -p do not go together: -c traces the command it starts");
-		return -EINVAL;
-	}
-	if (o->follow && !o->command && !o->npids) {
-		upt_err("--follow needs -p or -c: it follows the children of those processes");
-		return -EINVAL;
-	}
-	if (o->trace_all && !o->traces) {
-		upt_err("--all applies to kernel traces: add -t TRACE");
-		return -EINVAL;
-	}
-	if ((o->command || o->npids) &&
-	    names_binary(argv[optind], argc - optind, o->npids ? o->pids[0] : 0))
-		o->binary = argv[optind++];
-	else if (!o->command && !o->npids)
-		o->binary = argc > optind ? argv[optind++] : NULL;
-	o->probes = argv + optind;
-	o->nprobes = argc - optind;
-	if (o->traces && !o->trace_all && !o->command && !o->npids) {
-		/* kernel traces follow the processes running BINARY: it must be an executable */
-		if (!o->binary) {
-			upt_err("kernel traces need a target: -p PID, -c CMD, BINARY or --all");
-			return -EINVAL;
-		}
-		if (sym_is_libname(o->binary)) {
-			upt_err("kernel traces follow the processes running BINARY, and %s is a "
-				"library: use -p, -c or --all", o->binary);
-			return -EINVAL;
-		}
-	}
-	if (!o->nprobes && o->traces)
-		return 0;
-	if (!o->nprobes) {
-		upt_err(o->binary ? "no probe given after %s" : "no binary and no probe given%s",
-			o->binary ?: "");
-		fprintf(stderr, "Try 'uptrace --help'.\n");
-		return -EINVAL;
-	}
-	return 0;
 }
 
 /* libbpf speaks only with -v (warnings, the verifier log) or -vv (debug): uptrace itself
@@ -1013,6 +518,37 @@ static int setup(struct session *s)
 	return 0;
 }
 
+/* The modes that answer a question and exit: -V, --check, -l/--names, --explain. */
+static int run_query(const struct options *o)
+{
+	switch (o->mode) {
+	case MODE_VERSION:
+		printf("uptrace %s\n", UPTRACE_VERSION);
+		if (!upt_verbose)
+			return 0;
+		/* -v: the libbpf it runs with, what this kernel offers and the path taken */
+		printf("libbpf %s\n", libbpf_version_string());
+		return features__check(stdout, o->portable) ? EXIT_USAGE : 0;
+	case MODE_CHECK:
+		return features__check(stdout, o->portable) ? EXIT_USAGE : 0;
+	case MODE_LIST:
+		return list_functions(o->binary, o->npids ? o->pids[0] : 0,
+				      o->nprobes ? o->probes[0] : NULL, o->debug_dirs,
+				      o->names_only ? LIST_NAMES
+				      : upt_verbose ? LIST_LOCATIONS
+						    : LIST_SIGNATURES)
+			       ? EXIT_USAGE
+			       : 0;
+	case MODE_EXPLAIN:
+		return explain_function(o->binary, o->npids ? o->pids[0] : 0, o->probes[0],
+					o->debug_dirs)
+			       ? EXIT_USAGE
+			       : 0;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct session s = { .out_fd = STDOUT_FILENO, .cmd_status = -1 };
@@ -1025,36 +561,21 @@ int main(int argc, char **argv)
 		s.pidfds[i] = -1;
 	s.cmd.pidfd = s.cmd.go_fd = -1;
 	upt_term_init(true);
-	if (parse_args(argc, argv, &s.opts))
+	err = options_parse(argc, argv, &s.opts);
+	upt_verbose = s.opts.verbose;
+	if (err || options_validate(&s.opts))
 		return EXIT_USAGE;
+	if (s.opts.mode == MODE_HELP) {
+		options_usage(stdout);
+		return 0;
+	}
 	upt_term_init(s.opts.quiet);
 	sym_set_print(sym_print);
 	libbpf_set_print(libbpf_print);
 	/* debug info comes from this machine; a debuginfod download is not ours to start */
 	unsetenv("DEBUGINFOD_URLS");
-	if (s.opts.mode == MODE_VERSION) {
-		printf("uptrace %s\n", UPTRACE_VERSION);
-		if (!upt_verbose)
-			return 0;
-		/* -v: the libbpf it runs with, what this kernel offers and the path taken */
-		printf("libbpf %s\n", libbpf_version_string());
-		return features__check(stdout, s.opts.portable) ? EXIT_USAGE : 0;
-	}
-	if (s.opts.mode == MODE_CHECK)
-		return features__check(stdout, s.opts.portable) ? EXIT_USAGE : 0;
-	if (s.opts.mode == MODE_LIST)
-		return list_functions(s.opts.binary, s.opts.npids ? s.opts.pids[0] : 0,
-				      s.opts.nprobes ? s.opts.probes[0] : NULL, s.opts.debug_dirs,
-				      s.opts.names_only ? LIST_NAMES
-				      : upt_verbose	? LIST_LOCATIONS
-							: LIST_SIGNATURES)
-			       ? EXIT_USAGE
-			       : 0;
-	if (s.opts.mode == MODE_EXPLAIN)
-		return explain_function(s.opts.binary, s.opts.npids ? s.opts.pids[0] : 0,
-					s.opts.probes[0], s.opts.debug_dirs)
-			       ? EXIT_USAGE
-			       : 0;
+	if (s.opts.mode != MODE_TRACE)
+		return run_query(&s.opts);
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
