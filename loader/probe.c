@@ -140,7 +140,7 @@ static void scalar_out(struct arg_out *o, struct upt_arg_spec *a, const struct p
 }
 
 /*
- * The default rules (DESIGN.md): char * is a string; void * or char * followed by a
+ * The default rules (docs/probes.md): char * is a string; void * or char * followed by a
  * size-like parameter is a buffer of that length decoded `auto`; integers, enums and bools
  * are numbers; other pointers are hex addresses.
  */

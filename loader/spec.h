@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * spec.h - the probe language of DESIGN.md, parsed; and C prototypes, parsed.
+ * spec.h - the probe language of docs/probes.md, parsed; and C prototypes, parsed.
  *
  *   PROBE  := [OBJ ':'] FUNC ['%return'] ['(' FETCH {',' FETCH} ')']
  *   FETCH  := EXPR [':' TYPE] ['[' LEN ']']
