@@ -19,7 +19,11 @@
  *
  * Kernel traces (-t) live in the same object (ktrace.c configures and attaches them).  Each
  * enabled trace is a pseudo-probe after the uprobes in t->probes, so events and lost
- * records are counted and summarised the same way; t->nuprobes counts the real ones.
+ * records are counted and summarised the same way; t->nuprobes counts the real ones.  A run
+ * without -t loads upt_uprobes.bpf.c's object instead: the same uprobe programs and maps
+ * without the kernel traces', whose relocations against the kernel's BTF and maps cost
+ * libbpf about 20 ms at start whether their programs load or not.  struct bpf_view is what
+ * tracer.c uses of either.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -34,11 +38,39 @@
 #include "links.h"
 #include "tracer.h"
 #include "util.h"
+#include "upt_uprobes.skel.h"
 #include "uptrace.skel.h"
+
+/* The maps, programs and variables tracer.c uses, in whichever object a run loads. */
+struct bpf_view {
+	struct bpf_object *obj;
+	struct bpf_map *specs, *drops, *bucket, *events, *traced, *ret_stacks;
+	struct bpf_program *call, *call_multi, *fork, *exit;
+	/* .rodata, before load */
+	__u64 *bucket_size, *wake_interval_ns, *wakeup_bytes;
+	bool *filter_tgids, *have_read_dynptr;
+	/* .bss, mapped after load */
+	__u64 *drops_total;
+};
+
+/* s: a struct uptrace_bpf or struct upt_uprobes_bpf, just opened */
+#define BPF_VIEW_OPENED(v, s)                                                                 \
+	((v)->obj = (s)->obj, (v)->specs = (s)->maps.specs, (v)->drops = (s)->maps.drops,     \
+	 (v)->bucket = (s)->maps.bucket, (v)->events = (s)->maps.events,                      \
+	 (v)->traced = (s)->maps.traced, (v)->ret_stacks = (s)->maps.ret_stacks,              \
+	 (v)->call = (s)->progs.upt_call, (v)->call_multi = (s)->progs.upt_call_multi,         \
+	 (v)->fork = (s)->progs.upt_fork, (v)->exit = (s)->progs.upt_exit,                    \
+	 (v)->bucket_size = &(s)->rodata->bucket_size,                                         \
+	 (v)->wake_interval_ns = &(s)->rodata->wake_interval_ns,                               \
+	 (v)->wakeup_bytes = &(s)->rodata->wakeup_bytes,                                       \
+	 (v)->filter_tgids = &(s)->rodata->filter_tgids,                                       \
+	 (v)->have_read_dynptr = &(s)->rodata->have_read_dynptr)
 
 struct tracer {
 	struct tracer_opts opts;
-	struct uptrace_bpf *skel;
+	struct uptrace_bpf *skel;	 /* the whole object, with -t */
+	struct upt_uprobes_bpf *uskel; /* the one without kernel traces, without -t */
+	struct bpf_view bpf;
 	struct ring_buffer *rb;
 	struct probe **probes;
 	struct bpf_link **links; /* perf-event links, per probe (NULL: none, or in a multi link) */
@@ -211,35 +243,63 @@ static uint32_t max_bytes_of(const struct tracer *t)
 
 static int size_maps(struct tracer *t)
 {
-	struct uptrace_bpf *s = t->skel;
+	struct bpf_view *v = &t->bpf;
 	uint32_t bucket = (max_bytes_of(t) + 2 + 7) & ~7u, nmulti;
 	int err;
 
 	/* an array map needs an entry even when only kernel traces run */
-	err = bpf_map__set_max_entries(s->maps.specs, t->nuprobes ?: 1);
-	err = err ?: bpf_map__set_max_entries(s->maps.drops, t->nuprobes ?: 1);
-	err = err ?: bpf_map__set_max_entries(s->maps.bucket, t->ncpus);
-	err = err ?: bpf_map__set_value_size(s->maps.bucket, bucket);
-	err = err ?: bpf_map__set_max_entries(s->maps.events, t->opts.ringbuf_size);
+	err = bpf_map__set_max_entries(v->specs, t->nuprobes ?: 1);
+	err = err ?: bpf_map__set_max_entries(v->drops, t->nuprobes ?: 1);
+	err = err ?: bpf_map__set_max_entries(v->bucket, t->ncpus);
+	err = err ?: bpf_map__set_value_size(v->bucket, bucket);
+	err = err ?: bpf_map__set_max_entries(v->events, t->opts.ringbuf_size);
 	if (err)
 		return err;
-	err = bpf_map__set_max_entries(s->maps.traced, UPT_MAX_TRACED);
+	err = bpf_map__set_max_entries(v->traced, UPT_MAX_TRACED);
 	if (err)
 		return err;
-	s->rodata->filter_tgids = t->opts.follow;
+	*v->filter_tgids = t->opts.follow;
 	nmulti = count_multi(t);
 	/* the program a run attaches with, or both when some probes cannot go in a multi link */
-	bpf_program__set_autoload(s->progs.upt_call, t->nuprobes > nmulti);
-	bpf_program__set_autoload(s->progs.upt_call_multi, nmulti > 0);
+	bpf_program__set_autoload(v->call, t->nuprobes > nmulti);
+	bpf_program__set_autoload(v->call_multi, nmulti > 0);
 	if (nmulti)
-		bpf_program__set_expected_attach_type(s->progs.upt_call_multi,
-						      LINKS_TRACE_UPROBE_MULTI);
-	bpf_program__set_autoload(s->progs.upt_fork, grows_traced(t));
-	bpf_program__set_autoload(s->progs.upt_exit, grows_traced(t));
-	s->rodata->bucket_size = bucket;
-	s->rodata->wake_interval_ns = t->opts.wake_interval_ms * 1000000ULL;
-	s->rodata->wakeup_bytes = t->opts.ringbuf_size / 4;
+		bpf_program__set_expected_attach_type(v->call_multi, LINKS_TRACE_UPROBE_MULTI);
+	bpf_program__set_autoload(v->fork, grows_traced(t));
+	bpf_program__set_autoload(v->exit, grows_traced(t));
+	*v->bucket_size = bucket;
+	*v->wake_interval_ns = t->opts.wake_interval_ms * 1000000ULL;
+	*v->wakeup_bytes = t->opts.ringbuf_size / 4;
 	return 0;
+}
+
+/* The whole object with -t, else the one without the kernel traces. */
+static int open_object(struct tracer *t)
+{
+	if (t->opts.traces) {
+		t->skel = uptrace_bpf__open();
+		if (t->skel)
+			BPF_VIEW_OPENED(&t->bpf, t->skel);
+	} else {
+		t->uskel = upt_uprobes_bpf__open();
+		if (t->uskel)
+			BPF_VIEW_OPENED(&t->bpf, t->uskel);
+	}
+	return t->bpf.obj ? 0 : -errno;
+}
+
+static int load_object(struct tracer *t)
+{
+	int err;
+
+	if (t->skel) {
+		err = uptrace_bpf__load(t->skel);
+		t->bpf.drops_total = &t->skel->bss->drops_total;
+	} else {
+		err = upt_uprobes_bpf__load(t->uskel);
+		t->bpf.drops_total = &t->uskel->bss->drops_total;
+	}
+	return err;
 }
 
 /* The kernel traces' filter and libc, and one pseudo-probe per trace to count its events. */
@@ -323,29 +383,29 @@ int tracer__load(struct tracer *t)
 	t->t_features = upt_mono_ns();
 	t->multi = t->kfeat.has[KF_UPROBE_MULTI] && !t->opts.no_uprobe_multi &&
 		   !env_flag("UPTRACE_NO_UPROBE_MULTI");
-	t->skel = uptrace_bpf__open();
-	if (!t->skel) {
-		err = -errno;
+	err = open_object(t);
+	if (err) {
 		upt_err("cannot open the BPF object: %s", strerror(-err));
 		return err;
 	}
 	path = features__path(&t->kfeat, t->opts.portable);
-	t->skel->rodata->have_read_dynptr = path == COPY_KFUNC;
+	*t->bpf.have_read_dynptr = path == COPY_KFUNC;
 	upt_info("kernel %s: %s copy path", t->kfeat.release, features__path_name(path));
 	err = size_maps(t);
-	err = err ?: ktrace__configure(t->kt, t->skel);
+	if (!err && t->skel)
+		err = ktrace__configure(t->kt, t->skel);
 	if (err) {
 		upt_err("cannot size the BPF maps: %s", strerror(-err));
 		return err;
 	}
-	err = uptrace_bpf__load(t->skel);
+	err = load_object(t);
 	if (err) {
 		upt_err("cannot load the BPF program: %s%s", strerror(-err),
 			upt_verbose ? "" : " (-v shows the verifier's log)");
 		return err;
 	}
 	for (i = 0; i < t->nuprobes; i++) {
-		err = bpf_map__update_elem(t->skel->maps.specs, &i, sizeof(i), &t->probes[i]->spec,
+		err = bpf_map__update_elem(t->bpf.specs, &i, sizeof(i), &t->probes[i]->spec,
 					   sizeof(t->probes[i]->spec), BPF_ANY);
 		if (err) {
 			upt_err("cannot store the spec of %s: %s", t->probes[i]->func,
@@ -357,14 +417,14 @@ int tracer__load(struct tracer *t)
 		__u32 tgid = t->opts.pids[i];
 		__u8 v = t->opts.cmd_pending && !i ? UPT_TRACED_PENDING : UPT_TRACED;
 
-		err = bpf_map__update_elem(t->skel->maps.traced, &tgid, sizeof(tgid), &v,
+		err = bpf_map__update_elem(t->bpf.traced, &tgid, sizeof(tgid), &v,
 					   sizeof(v), BPF_ANY);
 		if (err) {
 			upt_err("cannot add pid %u to the traced set: %s", tgid, strerror(-err));
 			return err;
 		}
 	}
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), sample_cb, t, NULL);
+	t->rb = ring_buffer__new(bpf_map__fd(t->bpf.events), sample_cb, t, NULL);
 	if (!t->rb) {
 		err = -errno;
 		upt_err("cannot map the ring buffer: %s", strerror(-err));
@@ -385,9 +445,9 @@ static void detach_all(struct tracer *t)
 
 static int attach_follow(struct tracer *t)
 {
-	t->fork_link = bpf_program__attach(t->skel->progs.upt_fork);
+	t->fork_link = bpf_program__attach(t->bpf.fork);
 	if (t->fork_link)
-		t->exit_link = bpf_program__attach(t->skel->progs.upt_exit);
+		t->exit_link = bpf_program__attach(t->bpf.exit);
 	if (!t->fork_link || !t->exit_link) {
 		int err = -errno;
 
@@ -425,7 +485,7 @@ static int attach_singles(struct tracer *t)
 		if (in_multi(t, p))
 			continue;
 		uo.retprobe = p->ret;
-		t->links[i] = bpf_program__attach_uprobe_opts(t->skel->progs.upt_call,
+		t->links[i] = bpf_program__attach_uprobe_opts(t->bpf.call,
 							      attach_pid(t, p), p->attach_path,
 							      p->offset, &uo);
 		if (!t->links[i]) {
@@ -472,7 +532,7 @@ struct mgroup {
 
 static int mgroup_link(const struct tracer *t, const struct mgroup *g, uint32_t from, uint32_t n)
 {
-	return links_uprobe_multi(bpf_program__fd(t->skel->progs.upt_call_multi), g->path,
+	return links_uprobe_multi(bpf_program__fd(t->bpf.call_multi), g->path,
 				  g->offsets + from, g->cookies + from, n, g->ret, g->pid);
 }
 
@@ -586,7 +646,7 @@ int tracer__attach(struct tracer *t)
 		if (err)
 			return err;
 	}
-	err = ktrace__attach(t->kt, t->skel);
+	err = t->skel ? ktrace__attach(t->kt, t->skel) : 0;
 	err = err ?: attach_multi(t);
 	err = err ?: attach_singles(t);
 	if (err) {
@@ -609,24 +669,25 @@ int tracer__wait_fd(struct tracer *t)
 
 uint64_t tracer__drops_total(struct tracer *t)
 {
-	return __atomic_load_n(&t->skel->bss->drops_total, __ATOMIC_RELAXED);
+	return __atomic_load_n(t->bpf.drops_total, __ATOMIC_RELAXED);
 }
 
 void tracer__update_drops(struct tracer *t)
 {
-	uint64_t vals[t->ncpus > 0 ? t->ncpus : 1], sum, kdrops[UPT_TRACE_MAX];
+	uint64_t vals[t->ncpus > 0 ? t->ncpus : 1], sum, kdrops[UPT_TRACE_MAX] = {};
 	uint32_t i;
 	int c;
 
 	for (i = 0; i < t->nuprobes; i++) {
-		if (bpf_map__lookup_elem(t->skel->maps.drops, &i, sizeof(i), vals, sizeof(vals),
+		if (bpf_map__lookup_elem(t->bpf.drops, &i, sizeof(i), vals, sizeof(vals),
 					 0))
 			continue;
 		for (sum = 0, c = 0; c < t->ncpus; c++)
 			sum += vals[c];
 		t->probes[i]->drops = sum;
 	}
-	ktrace__drops(t->kt, t->skel, kdrops);
+	if (t->skel) /* kernel traces run */
+		ktrace__drops(t->kt, t->skel, kdrops);
 	for (i = t->nuprobes; i < t->nprobes; i++)
 		t->probes[i]->drops = kdrops[t->probes[i]->spec.pair % UPT_TRACE_MAX];
 }
@@ -645,6 +706,7 @@ void tracer__free(struct tracer *t)
 	free(t->mlinks);
 	ring_buffer__free(t->rb);
 	uptrace_bpf__destroy(t->skel);
+	upt_uprobes_bpf__destroy(t->uskel);
 	for (i = 0; i < t->nprobes; i++) {
 		probe__free(t->probes[i]);
 		free(t->probes[i]);

@@ -656,4 +656,7 @@ int BPF_PROG(upt_exit, struct task_struct *task)
 	return 0;
 }
 
+/* the kernel traces (-t); upt_uprobes.bpf.c is this object without them */
+#ifndef UPT_NO_KTRACE
 #include "ktrace.bpf.h"
+#endif
