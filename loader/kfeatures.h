@@ -67,6 +67,13 @@ int features__check(FILE *out, bool portable);
 int kfeatures_chain_stack(const struct bpf_insn *insn, size_t cnt, const char *log, char *frames,
 			  size_t size);
 /*
+ * Does raw BTF data[0..size) (as /sys/kernel/btf/vmlinux holds it, native byte order) have a
+ * BTF_KIND_FUNC of every name in names[0..n) (n <= 8)?  1 or 0, found by walking the type
+ * records without building anything; -EINVAL for what is not raw BTF, -EPROTO for a type
+ * kind the walk does not know.
+ */
+int kfeatures_btf_has_funcs(const void *data, size_t size, const char *const *names, size_t n);
+/*
  * What the verifier refused, from its log: the last line that is not one of the statistics
  * lines it always ends with.  False when there is none (the program was accepted).
  */
