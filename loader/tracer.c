@@ -26,6 +26,7 @@
  * tracer.c uses of either.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -84,7 +85,7 @@ struct tracer {
 	int ncpus;
 	bool multi;	   /* uprobe_multi links where they can serve */
 	/* monotonic ns: tracer__new(), and the phases of load and attach */
-	uint64_t t_new, t_load, t_features, t_loaded, t_attach;
+	uint64_t t_new, t_load, t_features, t_btf, t_loaded, t_attach;
 };
 
 int tracer__new(const struct tracer_opts *opts, struct tracer **out)
@@ -231,6 +232,16 @@ static uint32_t count_multi(const struct tracer *t)
 	return n;
 }
 
+static bool has_returns(const struct tracer *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nuprobes; i++)
+		if (t->probes[i]->ret)
+			return true;
+	return false;
+}
+
 static uint32_t max_bytes_of(const struct tracer *t)
 {
 	uint32_t i, m = 0;
@@ -255,7 +266,14 @@ static int size_maps(struct tracer *t)
 	err = err ?: bpf_map__set_max_entries(v->events, t->opts.ringbuf_size);
 	if (err)
 		return err;
-	err = bpf_map__set_max_entries(v->traced, UPT_MAX_TRACED);
+	/*
+	 * Maps no program of this run fills stay at their smallest (each full one is megabytes
+	 * preallocated, a millisecond or two to create): the set of traced processes without
+	 * --follow or kernel traces of -p/-c, the call stacks without %return probes.
+	 */
+	err = bpf_map__set_max_entries(v->traced, grows_traced(t) ? UPT_MAX_TRACED : 1);
+	if (!err && !has_returns(t))
+		err = bpf_map__set_max_entries(v->ret_stacks, 1);
 	if (err)
 		return err;
 	*v->filter_tgids = t->opts.follow;
@@ -288,10 +306,27 @@ static int open_object(struct tracer *t)
 	return t->bpf.obj ? 0 : -errno;
 }
 
+/*
+ * While libbpf loads the object: when it has parsed the kernel's BTF (its debug message
+ * says so, right after), for -v's account of the time.  Every message goes on to the
+ * printer that was set.
+ */
+static libbpf_print_fn_t outer_print;
+static uint64_t btf_parsed_ns;
+
+static int timing_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!btf_parsed_ns && strstr(fmt, "loading kernel BTF"))
+		btf_parsed_ns = upt_mono_ns();
+	return outer_print ? outer_print(level, fmt, ap) : 0;
+}
+
 static int load_object(struct tracer *t)
 {
 	int err;
 
+	btf_parsed_ns = 0;
+	outer_print = libbpf_set_print(timing_print);
 	if (t->skel) {
 		err = uptrace_bpf__load(t->skel);
 		t->bpf.drops_total = &t->skel->bss->drops_total;
@@ -299,6 +334,8 @@ static int load_object(struct tracer *t)
 		err = upt_uprobes_bpf__load(t->uskel);
 		t->bpf.drops_total = &t->uskel->bss->drops_total;
 	}
+	libbpf_set_print(outer_print);
+	t->t_btf = btf_parsed_ns;
 	return err;
 }
 
@@ -620,16 +657,22 @@ out:
 	return err;
 }
 
-/* -v: where the time from tracer__new() to attached went. */
+/*
+ * -v: where the time from tracer__new() to attached went: resolving the probes, asking the
+ * kernel what it has, libbpf parsing the kernel's BTF (0 when it did not say), the rest of
+ * loading (maps, relocations, the verifier), attaching.
+ */
 static void say_times(const struct tracer *t)
 {
-	uint64_t now = upt_mono_ns();
+	uint64_t now = upt_mono_ns(), btf = t->t_btf > t->t_features ? t->t_btf : t->t_features;
 
 	upt_info("%u probe(s) ready in %.0f ms: resolve %.1f ms, kernel features %.1f ms, "
-		 "load %.1f ms, attach %.1f ms (%u uprobe_multi link(s), %u perf-event link(s))",
+		 "BTF %.1f ms, load %.1f ms, attach %.1f ms (%u uprobe_multi link(s), "
+		 "%u perf-event link(s))",
 		 t->nuprobes, (now - t->t_new) / 1e6, (t->t_load - t->t_new) / 1e6,
-		 (t->t_features - t->t_load) / 1e6, (t->t_loaded - t->t_features) / 1e6,
-		 (now - t->t_attach) / 1e6, t->nmlinks, t->nuprobes - count_multi(t));
+		 (t->t_features - t->t_load) / 1e6, (btf - t->t_features) / 1e6,
+		 (t->t_loaded - btf) / 1e6, (now - t->t_attach) / 1e6, t->nmlinks,
+		 t->nuprobes - count_multi(t));
 }
 
 int tracer__attach(struct tracer *t)
