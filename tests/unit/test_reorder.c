@@ -19,9 +19,9 @@
 
 /* What came out, in order: each record's stamp and its tag (hdr.tid). */
 struct sink {
-	uint64_t ts[4096];
-	uint32_t tag[4096];
-	size_t sizes[4096];
+	uint64_t ts[8192];
+	uint32_t tag[8192];
+	size_t sizes[8192];
 	size_t n;
 };
 
@@ -30,7 +30,7 @@ static void collect(void *ctx, const void *data, size_t size)
 	struct sink *s = ctx;
 	const struct upt_rec_hdr *h = data;
 
-	assert_true(s->n < 4096);
+	assert_true(s->n < 8192);
 	s->sizes[s->n] = size;
 	s->ts[s->n] = size >= sizeof(*h) ? h->ts_ns : 0;
 	s->tag[s->n] = size >= sizeof(*h) ? h->tid : 0;
@@ -205,6 +205,55 @@ static void test_short_and_bogus_stamps(void **state)
 	reorder__free(r);
 }
 
+/*
+ * A record earlier than more than 4096 held ones (a stamp no BPF program writes) goes out at
+ * once, ahead of them all, instead of moving them; one earlier than a few takes its place.
+ */
+static void test_far_earlier_record_goes_out_first(void **state)
+{
+	struct sink s;
+	struct reorder *r = make(&s, 10 * MS, 0);
+	uint32_t i;
+
+	for (i = 0; i < 5000; i++)
+		push(r, 100 * MS + i, i, 0);
+	push(r, 5, 99999, 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.tag[0], 99999);
+	assert_int_equal(reorder__held(r), 5000);
+	/* a few positions back: held, in its place */
+	push(r, 100 * MS + 4997, 88888, 0);
+	assert_int_equal(reorder__held(r), 5001);
+	reorder__flush(r);
+	assert_int_equal(s.n, 5002);
+	assert_int_equal(s.tag[4998], 4997);
+	assert_int_equal(s.tag[4999], 88888);
+	assert_int_equal(s.tag[5000], 4998);
+	for (i = 1; i < 4998; i++)
+		assert_int_equal(s.tag[i], i - 1);
+	assert_int_equal(reorder__late(r), 0);
+	reorder__free(r);
+}
+
+/* Blocks are reused: a long run of records, each freed when emitted, grows nothing. */
+static void test_blocks_are_reused(void **state)
+{
+	struct sink s;
+	struct reorder *r = make(&s, 1 * MS, 0);
+	uint32_t i;
+
+	for (i = 0; i < 4000; i++) {
+		push(r, (uint64_t)i * MS, i % 4096, (i * 37) % 200);
+		reorder__release(r, (uint64_t)i * MS); /* one held at a time */
+		if (s.n == 4000)
+			s.n = 0;
+	}
+	reorder__flush(r);
+	assert_int_equal(reorder__held(r), 0);
+	assert_int_equal(reorder__late(r), 0);
+	reorder__free(r); /* ASan: every block freed, from the ring and the free lists */
+}
+
 static void test_free_with_records_held(void **state)
 {
 	struct sink s;
@@ -228,6 +277,8 @@ int main(void)
 		cmocka_unit_test(test_memory_is_bounded),
 		cmocka_unit_test(test_late_record_goes_out_and_is_counted),
 		cmocka_unit_test(test_short_and_bogus_stamps),
+		cmocka_unit_test(test_far_earlier_record_goes_out_first),
+		cmocka_unit_test(test_blocks_are_reused),
 		cmocka_unit_test(test_free_with_records_held),
 	};
 
