@@ -83,7 +83,7 @@ static const char usage_tail[] =
 	"  uptrace -p \"$(pidof fluent-bit)\" -t tcp -t vfs\n"
 	"  uptrace -c './flb-mini -n 5' -t all flb_input_log_append\n"
 	"  uptrace /bin/bash 'readline%return($retval:str)'\n"
-	"  uptrace --max-bytes 65536 ./flb-mini 'flb_input_*' > events.ndjson\n"
+	"  uptrace ./flb-mini 'flb_input_*' > events.ndjson\n"
 	"  uptrace --stats -c './flb-mini -n 1000' 'flb_input_log_append%return' -o /dev/null\n"
 	"  uptrace --forward 127.0.0.1:24224 -p \"$(pidof fluent-bit)\" flb_input_log_append\n";
 
@@ -350,9 +350,11 @@ const struct opt_def options_table[] = {
 	/* its default is set by options_validate(): 0 here says it was not given */
 	{ "forward-timeout", 0, "SECONDS", required_argument, set_seconds, AT(fwd_timeout_ms),
 	  .help = "at exit, longest wait for the last acks (default 5)" },
+	/* 0 (not given) lets each argument have its default: see probe__build() */
 	{ "max-bytes", 0, "N", required_argument, set_number, AT(max_bytes), .min = 1,
-	  .max = UPT_MAX_MAX_BYTES, .dflt = UPT_DEF_MAX_BYTES,
-	  .help = "capture at most N bytes per argument (default {default}, max {max})" },
+	  .max = UPT_MAX_MAX_BYTES,
+	  .help = "capture at most N bytes per argument (default 4096, and\n"
+		  "65536 for msgpack and auto buffers; at most {max})" },
 	{ "ringbuf-size", 0, "N", required_argument, set_power_of_two, AT(ringbuf_size),
 	  .min = 4096, .max = 1u << 30, .dflt = UPT_DEF_RINGBUF_SZ,
 	  .help = "ring buffer bytes, a power of two (default {default})" },

@@ -541,6 +541,22 @@ static int build_ret(struct probe *p, const struct probe_def *def, const struct 
 	return err;
 }
 
+/*
+ * Without --max-bytes, msgpack and auto buffers (a Fluent Bit buffer is one or the other:
+ * msgpack from a prototype, auto from DWARF's void * and size) get a larger cap than the
+ * rest: cut short they no longer decode (in_tail hands flb_input_log_append_records chunks
+ * of about 32 KiB), and the ring buffer's exact-size records make a large cap cost only
+ * what a buffer really holds.
+ */
+static void default_caps(struct probe *p)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->spec.nargs; i++)
+		if (p->out[i].rd == RD_MSGPACK || p->out[i].rd == RD_AUTO)
+			p->spec.args[i].max_bytes = UPT_DEF_MAX_BUFFER;
+}
+
 int probe__build(struct probe *p, const struct probe_def *def, const struct proto *proto,
 		 struct sym_dwarf *dw, uint32_t max_bytes)
 {
@@ -548,7 +564,7 @@ int probe__build(struct probe *p, const struct probe_def *def, const struct prot
 	int i, err = 0;
 
 	p->ret = def->ret;
-	p->spec.max_bytes = max_bytes;
+	p->spec.max_bytes = max_bytes ?: UPT_DEF_MAX_BYTES;
 	if (def->ret) {
 		err = build_ret(p, def, proto);
 	} else if (def->has_list) {
@@ -567,7 +583,14 @@ int probe__build(struct probe *p, const struct probe_def *def, const struct prot
 			p->spec.nargs++;
 		}
 	}
+	if (!err && !max_bytes)
+		default_caps(p);
 	return err;
+}
+
+uint32_t probe__max_bytes(const struct probe *p, uint32_t i)
+{
+	return p->spec.args[i].max_bytes ?: p->spec.max_bytes;
 }
 
 void probe__free(struct probe *p)

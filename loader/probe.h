@@ -71,12 +71,17 @@ static inline bool probe_is_trace(const struct probe *p)
 	return p->spec.flags & KTRACE_SPEC_FLAG;
 }
 
+/* The capture cap of argument i. */
+uint32_t probe__max_bytes(const struct probe *p, uint32_t i);
+
 /*
  * Fill p->spec and p->out for function `func` of probe definition `def`: the explicit
  * fetch list when there is one (names resolved against `proto`, which may be NULL; with
  * DWARF `dw`, member access ins->a.b works and `proto` carries DWARF locations),
  * otherwise every parameter of `proto` typed by the default rules, otherwise arg0..arg5
  * as hex.  Errors (unknown name, missing length, ...) are printed with the probe text.
+ * max_bytes is --max-bytes for every argument; 0 (not given): UPT_DEF_MAX_BYTES, and
+ * UPT_DEF_MAX_BUFFER for msgpack and auto buffers.
  */
 int probe__build(struct probe *p, const struct probe_def *def, const struct proto *proto,
 		 struct sym_dwarf *dw, uint32_t max_bytes);

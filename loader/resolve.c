@@ -226,6 +226,24 @@ static void warn_inlined(const struct target_obj *o, const struct sym_fn_info *i
 			"seen", o->display, info->name);
 }
 
+/* -v: how many bytes of each buffer and string are captured, at most. */
+static void say_caps(const struct probe *p)
+{
+	char more[256] = "";
+	size_t n = 0;
+	uint32_t i, cap;
+
+	for (i = 0; i < p->spec.nargs && n < sizeof(more); i++) {
+		if (p->spec.args[i].cap == UPT_CAP_SCALAR || !p->out[i].name)
+			continue;
+		cap = probe__max_bytes(p, i);
+		if (cap != p->spec.max_bytes)
+			n += snprintf(more + n, sizeof(more) - n, ", %s: %u", p->out[i].name, cap);
+	}
+	upt_info("probe %s:%s%s: captures at most %u bytes of a buffer or string%s", p->binary,
+		 p->func, p->ret ? "%return" : "", p->spec.max_bytes, more);
+}
+
 /* Build one probe for function f of object o and hand it to the tracer. */
 static int add_probe(struct target *t, struct tracer *tr, struct target_obj *o,
 		     const struct probe_def *def, const struct sym_func *f)
@@ -262,6 +280,7 @@ static int add_probe(struct target *t, struct tracer *tr, struct target_obj *o,
 	upt_info("probe %s:%s%s: addr 0x%llx, file offset 0x%llx, %u argument(s)%s%s", p->binary,
 		 p->func, p->ret ? "%return" : "", (unsigned long long)p->addr,
 		 (unsigned long long)p->offset, p->spec.nargs, from ? " from " : "", from ?: "");
+	say_caps(p);
 	return tracer__add(tr, p);
 }
 

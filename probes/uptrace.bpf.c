@@ -400,11 +400,12 @@ static long fetch_cb(__u32 i, struct call_ctx *c)
 
 static long size_cb(__u32 i, struct call_ctx *c)
 {
-	__u32 cap = c->spec->max_bytes;
+	__u32 cap;
 
+	i &= ARG_MASK;
+	cap = c->spec->args[i].max_bytes ?: c->spec->max_bytes;
 	if (cap > UPT_MAX_MAX_BYTES)
 		cap = UPT_MAX_MAX_BYTES;
-	i &= ARG_MASK;
 	c->data += size_arg(c, &c->spec->args[i], i, cap);
 	return 0;
 }

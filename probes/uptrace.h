@@ -33,6 +33,7 @@
 #define UPT_MAX_ARGS	   16	     /* fetches per probe */
 #define UPT_MAX_DEREF	   4	     /* pointer hops in one fetch (a->b->c) */
 #define UPT_DEF_MAX_BYTES  4096	     /* default per-argument capture cap */
+#define UPT_DEF_MAX_BUFFER (1u << 16) /* ... of msgpack and auto buffers: decoded whole */
 #define UPT_MAX_MAX_BYTES  (1u << 20) /* largest --max-bytes accepted */
 #define UPT_DEF_RINGBUF_SZ (8u << 20)
 #define UPT_MAX_TRACED	   65536     /* processes in the --follow set */
@@ -75,6 +76,7 @@ struct upt_arg_spec {
 	__u8 pad[2];
 	__s32 off;		      /* stack / deref offset, or constant */
 	__u32 len_val;		      /* see enum upt_len */
+	__u32 max_bytes;	      /* this argument's capture cap; 0: the probe's */
 	__s32 deref[UPT_MAX_DEREF]; /* offsets of the hops */
 };
 

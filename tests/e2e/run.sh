@@ -540,20 +540,47 @@ test_64k_record_whole_with_max_bytes() {
 	grep -q '0 truncated' "$T/err" || fail "summary: $(tail -1 "$T/err")"
 }
 
-test_64k_record_truncated_by_default() {
+# A Fluent Bit buffer (msgpack or auto) is captured whole up to 64 KiB by default.
+test_64k_record_whole_by_default() {
+	FLB=$(private_copy "$FLB")
+	start_uptrace -v -n 1 "$FLB" flb_input_log_append
+	"$FLB" -n 1 -s 65000 --expect expect.ndjson >/dev/null
+	wait_uptrace
+	eq "buf_size" 65000 "$(jq -r .args.buf_size out)"
+	compare_calls
+	grep -q '^uptrace: 1 events, 0 lost, 0 truncated, 0 read faults$' "$T/err" ||
+		fail "summary: $(tail -1 "$T/err")"
+	# -v says which cap applies to what
+	grep -q "^uptrace: probe $FLB:flb_input_log_append: captures at most 4096 bytes of a buffer or string, tag: 65536, buf: 65536$" "$T/err" ||
+		fail "-v: $(grep captures "$T/err")"
+}
+
+# Past 64 KiB it is cut, whole records first; --max-bytes sets every argument's cap.
+test_record_truncated_past_the_default_and_at_max_bytes() {
+	local size
 	FLB=$(private_copy "$FLB")
 	start_uptrace -n 1 "$FLB" flb_input_log_append
-	"$FLB" -n 1 -k 2 -s 3000 --expect expect.ndjson >/dev/null
+	"$FLB" -n 1 -k 2 -s 40000 --expect expect.ndjson >/dev/null
 	wait_uptrace
-	local size
 	size=$(jq -r .buf_size expect.ndjson)
 	eq "buf_size" "$size" "$(jq -r .args.buf_size out)"
 	eq "truncated" true "$(jq -r .args.buf.truncated out)"
 	eq "length" "$size" "$(jq -r .args.buf.length out)"
-	# 4096 of 6000 bytes: the first 3000-byte record is whole, the second is cut
+	# 65536 of 80000 bytes: the first 40000-byte record is whole, the second is cut
 	eq "whole records" "$(jq -c '.buf[:1]' expect.ndjson)" "$(jq -c .args.buf.value out)"
 	grep -q '^uptrace: 1 events, 0 lost, 1 truncated, 0 read faults$' "$T/err" ||
 		fail "summary: $(tail -1 "$T/err")"
+
+	start_uptrace -v -n 1 --max-bytes 4096 "$FLB" flb_input_log_append
+	"$FLB" -n 1 -k 2 -s 3000 --expect expect.ndjson >/dev/null
+	wait_uptrace
+	size=$(jq -r .buf_size expect.ndjson)
+	eq "truncated" true "$(jq -r .args.buf.truncated out)"
+	eq "length" "$size" "$(jq -r .args.buf.length out)"
+	# 4096 of 6000 bytes: the first 3000-byte record is whole, the second is cut
+	eq "whole records" "$(jq -c '.buf[:1]' expect.ndjson)" "$(jq -c .args.buf.value out)"
+	grep -q "^uptrace: probe $FLB:flb_input_log_append: captures at most 4096 bytes of a buffer or string$" "$T/err" ||
+		fail "-v: $(grep captures "$T/err")"
 }
 
 test_string_truncation() {

@@ -241,7 +241,8 @@ static void test_defaults(void **state)
 
 	assert_ok(&o, "./bin", "f");
 	assert_int_equal(o.mode, MODE_TRACE);
-	assert_int_equal(o.max_bytes, UPT_DEF_MAX_BYTES);
+	/* not given: each argument gets its own default (probe__build) */
+	assert_int_equal(o.max_bytes, 0);
 	assert_int_equal(o.ringbuf_size, UPT_DEF_RINGBUF_SZ);
 	assert_int_equal(o.wake_ms, 10);
 	assert_int_equal(o.poll_ms, 1000);
@@ -692,7 +693,7 @@ static const char *option_line(const char *help, const char *name, int *count)
 static void test_help_lists_every_option_once(void **state)
 {
 	const struct opt_def *d;
-	char *help = NULL, head[64];
+	char *help = NULL, head[64], want[256];
 	size_t len = 0, n;
 	const char *line;
 	FILE *f = open_memstream(&help, &len);
@@ -733,8 +734,11 @@ static void test_help_lists_every_option_once(void **state)
 		lines += !strncmp(line, "  -", 3) || !strncmp(line, "      --", 8);
 	assert_int_equal(lines, options_count);
 	/* the defaults and limits the parser uses */
-	assert_non_null(strstr(help, "      --max-bytes N       capture at most N bytes per argument"
-				     " (default 4096, max 1048576)\n"));
+	snprintf(want, sizeof(want),
+		 "      --max-bytes N       capture at most N bytes per argument (default %u, and\n"
+		 "                          %u for msgpack and auto buffers; at most %u)\n",
+		 UPT_DEF_MAX_BYTES, UPT_DEF_MAX_BUFFER, UPT_MAX_MAX_BYTES);
+	assert_non_null(strstr(help, want));
 	assert_non_null(strstr(help, "      --ringbuf-size N    ring buffer bytes, a power of two "
 				     "(default 8388608)\n"));
 	assert_non_null(strstr(help, "      --stats[=SECONDS]   every SECONDS (default 1, "));
