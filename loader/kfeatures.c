@@ -469,9 +469,9 @@ static int load_all(struct uptrace_bpf *skel, enum copy_path path, bool multi, c
 	int i = 0, err;
 
 	skel->rodata->have_read_dynptr = path == COPY_KFUNC;
-	/* upt_call_multi as it is loaded to be attached, where it can be */
+	/* upt_call as it is loaded to be attached, where uprobe_multi links can take it */
 	if (multi)
-		bpf_program__set_expected_attach_type(skel->progs.upt_call_multi,
+		bpf_program__set_expected_attach_type(skel->progs.upt_call,
 						      LINKS_TRACE_UPROBE_MULTI);
 	/* the smallest ring: the check needs the programs, not room for events */
 	err = bpf_map__set_max_entries(skel->maps.events, getpagesize());

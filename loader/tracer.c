@@ -5,10 +5,12 @@
  * Sizing happens before load: the spec and drop maps get one entry per probe, the string
  * bit bucket one slot per possible CPU of max_bytes + 2, the ring buffer the size asked for.
  * Every uprobe carries the probe's index as its BPF cookie.  Where the kernel has uprobe_multi
- * links (6.6), the probes are grouped by (file, process, entry or return) and each group is
- * one link of upt_call_multi: one bpf() call to attach it, one kernel wait to detach it
- * (links.h).  Elsewhere, and for -p/-c groups on a kernel whose uprobe_multi pid filter means
- * one thread, each probe is a perf-event link of upt_call.  Attach is all-or-nothing: on the
+ * links (6.6), upt_call is loaded as a uprobe_multi program, the probes are grouped by (file,
+ * process, entry or return) and each group is one link: one bpf() call to attach it, one
+ * kernel wait to detach it (links.h).  Elsewhere, and with -p/-c on a kernel whose
+ * uprobe_multi pid filter means one thread, each probe is a perf-event link.  (A program is
+ * loaded for one kind of link, so a run takes one kind for all its probes: they all have a
+ * pid filter, or none has.)  Attach is all-or-nothing: on the
  * first failure every link made so far is destroyed before the error is returned, so nothing
  * stays attached; a uprobe_multi link that fails is narrowed down to the probe the kernel
  * refuses, so the error names it as a perf-event link's would.
@@ -46,7 +48,7 @@
 struct bpf_view {
 	struct bpf_object *obj;
 	struct bpf_map *specs, *drops, *bucket, *events, *traced, *ret_stacks;
-	struct bpf_program *call, *call_multi, *fork, *exit;
+	struct bpf_program *call, *fork, *exit;
 	/* .rodata, before load */
 	__u64 *bucket_size, *wake_interval_ns, *wakeup_bytes;
 	bool *filter_tgids, *have_read_dynptr;
@@ -59,8 +61,8 @@ struct bpf_view {
 	((v)->obj = (s)->obj, (v)->specs = (s)->maps.specs, (v)->drops = (s)->maps.drops,     \
 	 (v)->bucket = (s)->maps.bucket, (v)->events = (s)->maps.events,                      \
 	 (v)->traced = (s)->maps.traced, (v)->ret_stacks = (s)->maps.ret_stacks,              \
-	 (v)->call = (s)->progs.upt_call, (v)->call_multi = (s)->progs.upt_call_multi,         \
-	 (v)->fork = (s)->progs.upt_fork, (v)->exit = (s)->progs.upt_exit,                    \
+	 (v)->call = (s)->progs.upt_call, (v)->fork = (s)->progs.upt_fork,                     \
+	 (v)->exit = (s)->progs.upt_exit,                                                      \
 	 (v)->bucket_size = &(s)->rodata->bucket_size,                                         \
 	 (v)->wake_interval_ns = &(s)->rodata->wake_interval_ns,                               \
 	 (v)->wakeup_bytes = &(s)->rodata->wakeup_bytes,                                       \
@@ -83,7 +85,7 @@ struct tracer {
 	uint32_t nprobes;
 	uint32_t nuprobes; /* probes[0..nuprobes) are uprobes; then one per kernel trace */
 	int ncpus;
-	bool multi;	   /* uprobe_multi links where they can serve */
+	bool multi;	   /* every probe in a uprobe_multi link; else a perf-event link each */
 	/* monotonic ns: tracer__new(), and the phases of load and attach */
 	uint64_t t_new, t_load, t_features, t_btf, t_loaded, t_attach;
 };
@@ -213,23 +215,30 @@ static pid_t attach_pid(const struct tracer *t, const struct probe *p)
 	return t->opts.follow || p->pid <= 0 ? -1 : p->pid;
 }
 
-/*
- * Does probe p go into a uprobe_multi link?  Where the kernel has them, unless a pid filter
- * would mean one thread there (before Linux 6.10: a -p process's other threads would be
- * missed).
- */
-static bool in_multi(const struct tracer *t, const struct probe *p)
+/* An environment variable set to anything but "" or "0". */
+static bool env_flag(const char *name)
 {
-	return t->multi && (attach_pid(t, p) < 0 || t->kfeat.has[KF_UPROBE_MULTI_PID]);
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0");
 }
 
-static uint32_t count_multi(const struct tracer *t)
+/*
+ * Can every probe go into a uprobe_multi link?  Where the kernel has them, unless a pid
+ * filter would mean one thread there (before Linux 6.10: a -p process's other threads would
+ * be missed), and unless asked not to.
+ */
+static bool can_multi(const struct tracer *t)
 {
-	uint32_t i, n = 0;
+	uint32_t i;
 
+	if (!t->kfeat.has[KF_UPROBE_MULTI] || t->opts.no_uprobe_multi ||
+	    env_flag("UPTRACE_NO_UPROBE_MULTI"))
+		return false;
 	for (i = 0; i < t->nuprobes; i++)
-		n += in_multi(t, t->probes[i]);
-	return n;
+		if (attach_pid(t, t->probes[i]) >= 0 && !t->kfeat.has[KF_UPROBE_MULTI_PID])
+			return false;
+	return true;
 }
 
 static bool has_returns(const struct tracer *t)
@@ -255,7 +264,7 @@ static uint32_t max_bytes_of(const struct tracer *t)
 static int size_maps(struct tracer *t)
 {
 	struct bpf_view *v = &t->bpf;
-	uint32_t bucket = (max_bytes_of(t) + 2 + 7) & ~7u, nmulti;
+	uint32_t bucket = (max_bytes_of(t) + 2 + 7) & ~7u;
 	int err;
 
 	/* an array map needs an entry even when only kernel traces run */
@@ -277,12 +286,9 @@ static int size_maps(struct tracer *t)
 	if (err)
 		return err;
 	*v->filter_tgids = t->opts.follow;
-	nmulti = count_multi(t);
-	/* the program a run attaches with, or both when some probes cannot go in a multi link */
-	bpf_program__set_autoload(v->call, t->nuprobes > nmulti);
-	bpf_program__set_autoload(v->call_multi, nmulti > 0);
-	if (nmulti)
-		bpf_program__set_expected_attach_type(v->call_multi, LINKS_TRACE_UPROBE_MULTI);
+	bpf_program__set_autoload(v->call, t->nuprobes > 0);
+	if (t->multi) /* libbpf 1.1 knows no section name for it */
+		bpf_program__set_expected_attach_type(v->call, LINKS_TRACE_UPROBE_MULTI);
 	bpf_program__set_autoload(v->fork, grows_traced(t));
 	bpf_program__set_autoload(v->exit, grows_traced(t));
 	*v->bucket_size = bucket;
@@ -377,14 +383,6 @@ static int setup_ktrace(struct tracer *t)
 	return err;
 }
 
-/* An environment variable set to anything but "" or "0". */
-static bool env_flag(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v && strcmp(v, "0");
-}
-
 static int sample_cb(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
@@ -418,8 +416,7 @@ int tracer__load(struct tracer *t)
 	if (err)
 		return err;
 	t->t_features = upt_mono_ns();
-	t->multi = t->kfeat.has[KF_UPROBE_MULTI] && !t->opts.no_uprobe_multi &&
-		   !env_flag("UPTRACE_NO_UPROBE_MULTI");
+	t->multi = can_multi(t);
 	err = open_object(t);
 	if (err) {
 		upt_err("cannot open the BPF object: %s", strerror(-err));
@@ -508,19 +505,17 @@ static void say_refused(const struct probe *p, int err)
 		(unsigned long long)p->offset, attach_strerror(err));
 }
 
-/* One perf-event link per probe that is in no multi link. */
+/* One perf-event link per probe. */
 static int attach_singles(struct tracer *t)
 {
 	struct probe *p;
 	uint32_t i;
 	int err;
 
-	for (i = 0; i < t->nuprobes; i++) {
+	for (i = 0; !t->multi && i < t->nuprobes; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = i);
 
 		p = t->probes[i];
-		if (in_multi(t, p))
-			continue;
 		uo.retprobe = p->ret;
 		t->links[i] = bpf_program__attach_uprobe_opts(t->bpf.call,
 							      attach_pid(t, p), p->attach_path,
@@ -569,7 +564,7 @@ struct mgroup {
 
 static int mgroup_link(const struct tracer *t, const struct mgroup *g, uint32_t from, uint32_t n)
 {
-	return links_uprobe_multi(bpf_program__fd(t->bpf.call_multi), g->path,
+	return links_uprobe_multi(bpf_program__fd(t->bpf.call), g->path,
 				  g->offsets + from, g->cookies + from, n, g->ret, g->pid);
 }
 
@@ -606,14 +601,14 @@ static void say_group_refused(const struct tracer *t, const struct mgroup *g, ui
 		attach_strerror(err));
 }
 
-/* The uprobe_multi links: one per group of the probes that go into one. */
+/* The uprobe_multi links: one per group of probes. */
 static int attach_multi(struct tracer *t)
 {
-	uint32_t n = count_multi(t), *order, i, j, k, m = 0;
+	uint32_t n = t->nuprobes, *order, i, j, k;
 	struct mgroup g;
 	int fd, err = 0;
 
-	if (!n)
+	if (!t->multi || !n)
 		return 0;
 	order = calloc(n, sizeof(*order));
 	g.offsets = calloc(n, sizeof(*g.offsets));
@@ -623,9 +618,8 @@ static int attach_multi(struct tracer *t)
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < t->nuprobes; i++)
-		if (in_multi(t, t->probes[i]))
-			order[m++] = i;
+	for (i = 0; i < n; i++)
+		order[i] = i;
 	qsort_r(order, n, sizeof(*order), group_cmp, t);
 	for (i = 0; i < n; i = j) {
 		const struct probe *first = t->probes[order[i]];
@@ -672,7 +666,7 @@ static void say_times(const struct tracer *t)
 		 t->nuprobes, (now - t->t_new) / 1e6, (t->t_load - t->t_new) / 1e6,
 		 (t->t_features - t->t_load) / 1e6, (btf - t->t_features) / 1e6,
 		 (t->t_loaded - btf) / 1e6, (now - t->t_attach) / 1e6, t->nmlinks,
-		 t->nuprobes - count_multi(t));
+		 t->multi ? 0 : t->nuprobes);
 }
 
 int tracer__attach(struct tracer *t)

@@ -2,8 +2,9 @@
 /*
  * uptrace.bpf.c - the one generic uprobe program.
  *
- * Every uprobe uptrace attaches runs upt_call() (or upt_call_multi(), the same body attached
- * by uprobe_multi links) with the probe's index as its BPF cookie.
+ * Every uprobe uptrace attaches runs upt_call() with the probe's index as its BPF cookie
+ * (attached by perf-event links, or loaded as a uprobe_multi program and attached by
+ * uprobe_multi links: the same code, and the same cookie).
  * The program interprets that probe's struct upt_probe_spec (see uptrace.h): it fetches each
  * argument's raw value, sizes every buffer and string, reserves exactly the bytes the record
  * needs in the ring buffer (a dynptr reservation, so the size need not be a constant) and
@@ -558,11 +559,8 @@ static long put_cb(__u32 i, struct call_ctx *c)
 	return 0;
 }
 
-/*
- * The body of the two entry programs below: the same code, attached two ways (the loader
- * loads only the one a run attaches with).
- */
-static __always_inline int upt_call_body(struct pt_regs *ctx)
+SEC("uprobe")
+int upt_call(struct pt_regs *ctx)
 {
 	__u64 now = bpf_ktime_get_boot_ns(), tgid_tid = bpf_get_current_pid_tgid();
 	__u64 call_id = 0, entry_ns = now, total, *drop;
@@ -614,24 +612,6 @@ static __always_inline int upt_call_body(struct pt_regs *ctx)
 	bpf_loop(nargs, put_cb, &c, 0);
 	bpf_ringbuf_submit_dynptr(&c.dp, wakeup_flags(now));
 	return 0;
-}
-
-/* One perf-event uprobe per probe: every kernel. */
-SEC("uprobe")
-int upt_call(struct pt_regs *ctx)
-{
-	return upt_call_body(ctx);
-}
-
-/*
- * uprobe_multi links (Linux 6.6): many uprobes of one file in one link, the cookie still the
- * probe's index.  The loader sets expected_attach_type BPF_TRACE_UPROBE_MULTI before load
- * (libbpf 1.1 knows no section name for it).
- */
-SEC("uprobe")
-int upt_call_multi(struct pt_regs *ctx)
-{
-	return upt_call_body(ctx);
 }
 
 /* --follow: a child of a traced process is traced from its first instruction. */
