@@ -34,7 +34,7 @@ void emit_init(struct emit *e, struct obuf *ob, enum emit_format fmt)
 }
 
 /* Before an item: JSON's separator, and the count either way. */
-static void item(struct emit *e)
+static inline __attribute__((always_inline)) void item(struct emit *e)
 {
 	unsigned int d = e->depth;
 
@@ -132,6 +132,25 @@ void emit_key(struct emit *e, const char *k, size_t n)
 	}
 	ob_json_str(e->ob, k, n);
 	ob_putc(e->ob, ':');
+}
+
+void emit_key_plain(struct emit *e, const char *k, size_t n)
+{
+	char *o;
+
+	item(e);
+	if (e->fmt == EMIT_MSGPACK) {
+		msgpack_pack_str_with_body(&e->pk, k, n);
+		return;
+	}
+	if (!ob_reserve(e->ob, n + 3))
+		return;
+	o = e->ob->buf + e->ob->len;
+	*o++ = '"';
+	memcpy(o, k, n);
+	o[n] = '"';
+	o[n + 1] = ':';
+	e->ob->len += n + 3;
 }
 
 void emit_str(struct emit *e, const void *s, size_t n)

@@ -58,9 +58,10 @@ void emit_array(struct emit *e);
 /* Close the innermost container. */
 void emit_end(struct emit *e);
 
-/* A map key; EMIT_KEY() for a literal. */
+/* A map key (any bytes); EMIT_KEY() for a literal of ours, which needs no escaping. */
 void emit_key(struct emit *e, const char *k, size_t n);
-#define EMIT_KEY(e, lit) emit_key((e), "" lit, sizeof(lit) - 1)
+void emit_key_plain(struct emit *e, const char *k, size_t n);
+#define EMIT_KEY(e, lit) emit_key_plain((e), "" lit, sizeof(lit) - 1)
 
 /* Text of n bytes (any bytes: JSON escapes what is not valid UTF-8, see ob_json_str()). */
 void emit_str(struct emit *e, const void *s, size_t n);

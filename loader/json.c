@@ -71,13 +71,6 @@ oom:
 	return false;
 }
 
-void ob_putc(struct obuf *ob, char c)
-{
-	if (!ob_reserve(ob, 1))
-		return;
-	ob->buf[ob->len++] = c;
-}
-
 void ob_write(struct obuf *ob, const void *p, size_t n)
 {
 	if (!n || !ob_reserve(ob, n))
@@ -180,6 +173,13 @@ static char *put_u00(char *o, uint8_t b)
 	return o + 6;
 }
 
+/* plain[b]: byte b stands for itself in a JSON string (printable ASCII but '"' and '\\'). */
+static const bool plain[256] = {
+	[0x20 ... 0x21] = true, /* '"' is 0x22 */
+	[0x23 ... 0x5b] = true, /* '\\' is 0x5c */
+	[0x5d ... 0x7e] = true,
+};
+
 /* One byte below 0x80: copied, or escaped when JSON requires it. */
 static char *put_ascii(char *o, uint8_t b)
 {
@@ -215,6 +215,11 @@ void ob_json_str(struct obuf *ob, const void *s, size_t n)
 	o = ob->buf + ob->len;
 	*o++ = '"';
 	while (p < end) {
+		/* bytes that need nothing (most text), copied as they are found */
+		while (p < end && plain[*p])
+			*o++ = (char)*p++;
+		if (p == end)
+			break;
 		if (*p < 0x80) {
 			o = put_ascii(o, *p++);
 			continue;

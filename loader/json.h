@@ -32,7 +32,11 @@ static inline bool ob_ok(const struct obuf *ob)
 }
 /* Make room for n more bytes; false (and ob->oom set) when memory ran out. */
 bool ob_reserve(struct obuf *ob, size_t n);
-void ob_putc(struct obuf *ob, char c);
+static inline void ob_putc(struct obuf *ob, char c)
+{
+	if (!ob->oom && (ob->len < ob->cap || ob_reserve(ob, 1)))
+		ob->buf[ob->len++] = c;
+}
 void ob_write(struct obuf *ob, const void *p, size_t n);
 void ob_puts(struct obuf *ob, const char *s);
 void ob_printf(struct obuf *ob, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -523,13 +523,6 @@ void ktrace__free(struct ktrace *kt)
 
 /* ---- records -> JSON ------------------------------------------------------------------------ */
 
-bool ktrace_is_record(const void *data, size_t size)
-{
-	const struct upt_rec_hdr *h = data;
-
-	return size >= sizeof(*h) && h->type >= UPT_REC_EXEC && h->type <= UPT_REC_VFS;
-}
-
 static const size_t fixed_size[] = {
 	[UPT_REC_SIGNAL] = sizeof(struct upt_signal_rec),
 	[UPT_REC_MALLOC] = sizeof(struct upt_malloc_rec),

@@ -57,7 +57,12 @@ uint32_t ktrace__traces(const struct ktrace *kt);
 void ktrace__free(struct ktrace *kt);
 
 /* Is this a kernel trace record (by its header type)? */
-bool ktrace_is_record(const void *data, size_t size);
+static inline bool ktrace_is_record(const void *data, size_t size)
+{
+	const struct upt_rec_hdr *h = data;
+
+	return size >= sizeof(*h) && h->type >= UPT_REC_EXEC && h->type <= UPT_REC_VFS;
+}
 /*
  * Validate a kernel record (sizes, lengths, enums all checked: the record is untrusted)
  * and return its event_type ("exec", "listen", ...) and trace; NULL when it does not add up.
