@@ -34,7 +34,7 @@ program_lines() {
 check_report() {
 	local out=$1 path=$2 name depth headroom frames sum f
 	eq "kernel line" "kernel $(uname -r)" "$(head -1 "$out")"
-	eq "feature lines" 9 "$(grep -cE '^  (yes|no ) ' "$out")"
+	eq "feature lines" 11 "$(grep -cE '^  (yes|no ) ' "$out")"
 	eq "needed features missing" 0 "$(grep -cE '^  no  .* needed,' "$out")"
 	eq "programs" "$PROGRAMS" "$(program_lines "$out" | cut -d' ' -f1 | sort | xargs)"
 	while read -r name depth headroom frames; do
