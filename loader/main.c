@@ -283,7 +283,7 @@ static void banner(struct session *s, uint64_t ms)
 	const char *target = where;
 
 	for (i = 0; i < n; i++)
-		uprobes += !probes[i]->silent && !(probes[i]->spec.flags & KTRACE_SPEC_FLAG);
+		uprobes += probes[i]->kind == PROBE_ENTRY || probes[i]->kind == PROBE_RETURN;
 	if (uprobes)
 		snprintf(what, sizeof(what), "%u probe%s", uprobes, uprobes == 1 ? "" : "s");
 	if (traces)
@@ -356,11 +356,11 @@ static void print_summary(struct session *s)
 			(unsigned long long)reorder__late(s->reorder));
 	fputc('\n', stderr);
 	for (i = 0; n > 1 && i < n; i++) {
-		if (probes[i]->silent)
+		if (!probe_is_shown(probes[i]))
 			continue;
 		fprintf(stderr, "uptrace:   %s:%s%s  %llu events, %llu lost, %llu truncated, "
 				"%llu read faults\n",
-			probes[i]->binary, probes[i]->func, probes[i]->ret ? "%return" : "",
+			probes[i]->binary, probes[i]->func, probe_is_return(probes[i]) ? "%return" : "",
 			(unsigned long long)probes[i]->events,
 			(unsigned long long)probes[i]->drops,
 			(unsigned long long)probes[i]->truncated,

@@ -315,7 +315,7 @@ static struct probe *trace_probe(const struct render_ctx *ctx, unsigned int trac
 
 		if (!probe_is_trace(p))
 			break;
-		if (p->spec.pair == trace)
+		if (p->trace == trace)
 			return p;
 	}
 	return NULL;
@@ -346,18 +346,18 @@ int event_from_record(struct render_ctx *ctx, const void *data, size_t size, str
 	} else {
 		if (size < sizeof(rec->hdr) ||
 		    (rec->hdr.type != UPT_REC_CALL && rec->hdr.type != UPT_REC_RET) ||
-		    !(p = check_call(ctx, rec, size)) || p->silent ||
-		    (rec->hdr.type == UPT_REC_RET) != p->ret)
+		    !(p = check_call(ctx, rec, size)) || !probe_is_shown(p) ||
+		    (rec->hdr.type == UPT_REC_RET) != probe_is_return(p))
 			return bad_record(ctx);
-		ev->kind = p->ret ? EV_RETURN : EV_CALL;
-		ev->type = p->ret ? "uretprobe" : "uprobe";
+		ev->kind = probe_is_return(p) ? EV_RETURN : EV_CALL;
+		ev->type = probe_is_return(p) ? "uretprobe" : "uprobe";
 		for (i = 0; i < rec->nargs; i++) {
 			if (v[i].flags & UPT_ARG_TRUNC)
 				p->truncated++;
 			if (v[i].flags & (UPT_ARG_FAULT | UPT_ARG_LOC_FAULT))
 				p->faults++;
 		}
-		if (p->ret)
+		if (probe_is_return(p))
 			stats_count_return(p, rec);
 	}
 	ev->probe = p;

@@ -563,7 +563,7 @@ int probe__build(struct probe *p, const struct probe_def *def, const struct prot
 	char name[16];
 	int i, err = 0;
 
-	p->ret = def->ret;
+	p->kind = def->ret ? PROBE_RETURN : PROBE_ENTRY;
 	p->spec.max_bytes = max_bytes ?: UPT_DEF_MAX_BYTES;
 	if (def->ret) {
 		err = build_ret(p, def, proto);

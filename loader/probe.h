@@ -42,15 +42,25 @@ struct arg_out {
 	size_t nenums;
 };
 
+/* What a probe is: every struct probe is exactly one of these. */
+enum probe_kind {
+	PROBE_ENTRY,	    /* a uprobe: the arguments at the call */
+	PROBE_RETURN,	    /* a uretprobe (FUNC%return): the return value */
+	PROBE_RETURN_ENTRY, /* the entry half a %return needs when no entry probe was asked
+			     * for: it pushes the call's frame and records nothing */
+	PROBE_TRACE,	    /* a kernel trace (-t): counts that trace's events and drops; it
+			     * attaches nothing itself */
+};
+
 struct probe {
+	enum probe_kind kind;
+	enum upt_trace trace; /* PROBE_TRACE: which */
 	char *binary;	/* the object, as the traced process sees it */
 	char *attach_path; /* the same file, as uptrace reaches it (maybe via /proc/PID/root) */
 	pid_t pid;	/* attach in this process only; -1: every process */
 	char *func;	/* the symbol */
 	uint64_t addr;	/* its address in the object */
 	uint64_t offset; /* file offset the uprobe is attached at */
-	bool ret;	/* a return probe: its one output is the return value */
-	bool silent;	/* the entry half of a return probe: records nothing */
 	bool moved_frame; /* attached past the prologue: sp is no longer the entry sp */
 	struct arg_out out[UPT_MAX_ARGS];
 	struct upt_probe_spec spec;
@@ -62,13 +72,20 @@ struct probe {
 	uint64_t lat_hist[PROBE_HIST_BUCKETS];
 };
 
-/* Loader only, never seen by BPF: spec.flags of the pseudo-probe that counts a kernel
- * trace's events and drops (its spec.pair is the enum upt_trace). */
-#define KTRACE_SPEC_FLAG (1u << 31)
-
 static inline bool probe_is_trace(const struct probe *p)
 {
-	return p->spec.flags & KTRACE_SPEC_FLAG;
+	return p->kind == PROBE_TRACE;
+}
+
+static inline bool probe_is_return(const struct probe *p)
+{
+	return p->kind == PROBE_RETURN;
+}
+
+/* A probe whose events the user sees: not the hidden entry half of a %return. */
+static inline bool probe_is_shown(const struct probe *p)
+{
+	return p->kind != PROBE_RETURN_ENTRY;
 }
 
 /* The capture cap of argument i. */

@@ -189,7 +189,7 @@ static int place(struct target *t, struct target_obj *o, const struct sym_func *
 	struct sym_placement pl;
 	int err;
 
-	if (p->ret)
+	if (probe_is_return(p))
 		return 0;
 	if (info->name && info->probe_addr != info->addr) {
 		err = sym_elf__addr_to_offset(o->elf, info->probe_addr, &p->offset);
@@ -241,7 +241,7 @@ static void say_caps(const struct probe *p)
 			n += snprintf(more + n, sizeof(more) - n, ", %s: %u", p->out[i].name, cap);
 	}
 	upt_info("probe %s:%s%s: captures at most %u bytes of a buffer or string%s", p->binary,
-		 p->func, p->ret ? "%return" : "", p->spec.max_bytes, more);
+		 p->func, probe_is_return(p) ? "%return" : "", p->spec.max_bytes, more);
 }
 
 /* Build one probe for function f of object o and hand it to the tracer. */
@@ -278,7 +278,7 @@ static int add_probe(struct target *t, struct tracer *tr, struct target_obj *o,
 		return err;
 	}
 	upt_info("probe %s:%s%s: addr 0x%llx, file offset 0x%llx, %u argument(s)%s%s", p->binary,
-		 p->func, p->ret ? "%return" : "", (unsigned long long)p->addr,
+		 p->func, probe_is_return(p) ? "%return" : "", (unsigned long long)p->addr,
 		 (unsigned long long)p->offset, p->spec.nargs, from ? " from " : "", from ?: "");
 	say_caps(p);
 	return tracer__add(tr, p);

@@ -32,7 +32,7 @@ struct stats_snap {
 };
 
 struct stats {
-	struct probe **probes; /* the probes shown: no silent entry halves */
+	struct probe **probes; /* the probes shown: no PROBE_RETURN_ENTRY */
 	uint32_t n;
 	struct stats_snap *prev;
 	struct stats_snap *delta; /* the last interval's (or the totals), for its event */
@@ -46,7 +46,7 @@ static void probe_label(char *buf, size_t size, const struct probe *p)
 	const char *base = strrchr(p->binary, '/');
 
 	snprintf(buf, size, "%s:%s%s", base ? base + 1 : p->binary, p->func,
-		 p->ret ? "%return" : "");
+		 probe_is_return(p) ? "%return" : "");
 }
 
 static void snap(struct stats_snap *s, const struct probe *p)
@@ -77,7 +77,7 @@ int stats__new(struct probe **probes, uint32_t nprobes, uint64_t interval_ns, ui
 	}
 	st->name_width = 5; /* "probe" */
 	for (i = 0; i < nprobes; i++) {
-		if (probes[i]->silent)
+		if (!probe_is_shown(probes[i]))
 			continue;
 		probe_label(name, sizeof(name), probes[i]);
 		w = strlen(name);
@@ -161,7 +161,7 @@ static void put_probe_id(struct emit *e, const struct probe *p)
 	EMIT_KEY(e, "function");
 	emit_cstr(e, p->func);
 	EMIT_KEY(e, "return");
-	emit_bool(e, p->ret);
+	emit_bool(e, probe_is_return(p));
 }
 
 /* The counts of one probe over ns: since the last tick, or totals. */
@@ -183,7 +183,7 @@ static void put_probe_counts(struct emit *e, const struct probe *p, const struct
 	emit_u64(e, d->truncated);
 	EMIT_KEY(e, "faults");
 	emit_u64(e, d->faults);
-	if (p->ret) {
+	if (probe_is_return(p)) {
 		EMIT_KEY(e, "errors");
 		emit_u64(e, d->errors);
 	}
@@ -240,7 +240,7 @@ void stats_render(const struct stats_event *se, struct emit *e)
 	for (i = 0; i < st->n; i++) {
 		emit_map(e);
 		put_probe_counts(e, st->probes[i], &st->delta[i], se->ns);
-		if (se->final && st->probes[i]->ret)
+		if (se->final && probe_is_return(st->probes[i]))
 			put_hist(e, st->probes[i]->lat_hist);
 		emit_end(e);
 	}
@@ -349,7 +349,7 @@ static void print_table(FILE *f, const struct stats *st, uint64_t ns)
 			(unsigned long long)p->events, (unsigned long long)p->bytes,
 			(unsigned long long)p->drops, (unsigned long long)p->truncated,
 			(unsigned long long)p->faults);
-		if (p->ret)
+		if (probe_is_return(p))
 			fprintf(f, "%7llu\n", (unsigned long long)p->errors);
 		else
 			fprintf(f, "%7s\n", "-");
@@ -358,7 +358,7 @@ static void print_table(FILE *f, const struct stats *st, uint64_t ns)
 		const struct probe *p = st->probes[i];
 		uint64_t total = 0;
 
-		if (!p->ret)
+		if (!probe_is_return(p))
 			continue;
 		for (int b = 0; b < PROBE_HIST_BUCKETS; b++)
 			total += p->lat_hist[b];

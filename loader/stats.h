@@ -66,7 +66,7 @@ struct stats;
 struct stats_event;
 
 /*
- * Statistics over `probes` (silent entry halves of %return probes are left out), ticking
+ * Statistics over `probes` (the hidden entry halves of %return probes, PROBE_RETURN_ENTRY, are left out), ticking
  * every interval_ns from start_ns (CLOCK_MONOTONIC).
  */
 int stats__new(struct probe **probes, uint32_t nprobes, uint64_t interval_ns, uint64_t start_ns,

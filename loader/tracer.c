@@ -134,7 +134,7 @@ static struct probe *silent_entry(const struct probe *ret)
 	p->pid = ret->pid;
 	p->addr = ret->addr;
 	p->offset = ret->offset;
-	p->silent = true;
+	p->kind = PROBE_RETURN_ENTRY;
 	p->spec.flags = UPT_SPEC_PUSH | UPT_SPEC_SILENT;
 	if (!p->binary || !p->attach_path || !p->func) {
 		probe__free(p);
@@ -157,13 +157,13 @@ static int pair_returns(struct tracer *t)
 
 	for (i = 0; i < n; i++) {
 		r = t->probes[i];
-		if (!r->ret)
+		if (!probe_is_return(r))
 			continue;
 		r->spec.pair = i;
 		for (j = 0; j < n; j++) {
 			e = t->probes[j];
 			/* the same function, probed where sp is still the entry sp */
-			if (!e->ret && !(e->spec.flags & UPT_SPEC_PUSH) && !e->moved_frame &&
+			if (e->kind == PROBE_ENTRY && !(e->spec.flags & UPT_SPEC_PUSH) && !e->moved_frame &&
 			    e->addr == r->addr && e->pid == r->pid &&
 			    !strcmp(e->attach_path, r->attach_path))
 				break;
@@ -246,7 +246,7 @@ static bool has_returns(const struct tracer *t)
 	uint32_t i;
 
 	for (i = 0; i < t->nuprobes; i++)
-		if (t->probes[i]->ret)
+		if (probe_is_return(t->probes[i]))
 			return true;
 	return false;
 }
@@ -371,8 +371,8 @@ static int setup_ktrace(struct tracer *t)
 		p->binary = strdup("trace");
 		p->func = strdup(ktrace_name(i));
 		p->pid = -1;
-		p->spec.flags = KTRACE_SPEC_FLAG;
-		p->spec.pair = i;
+		p->kind = PROBE_TRACE;
+		p->trace = i;
 		if (!p->binary || !p->func) {
 			probe__free(p);
 			free(p);
@@ -495,7 +495,8 @@ static int attach_follow(struct tracer *t)
 static void say_attached(const struct probe *p)
 {
 	upt_info("attached %s:%s%s at offset 0x%llx", p->binary, p->func,
-		 p->ret ? "%return" : p->silent ? " (entry of %return)" : "",
+		 p->kind == PROBE_RETURN ? "%return" :
+		 p->kind == PROBE_RETURN_ENTRY ? " (entry of %return)" : "",
 		 (unsigned long long)p->offset);
 }
 
@@ -516,7 +517,7 @@ static int attach_singles(struct tracer *t)
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = i);
 
 		p = t->probes[i];
-		uo.retprobe = p->ret;
+		uo.retprobe = probe_is_return(p);
 		t->links[i] = bpf_program__attach_uprobe_opts(t->bpf.call,
 							      attach_pid(t, p), p->attach_path,
 							      p->offset, &uo);
@@ -543,8 +544,8 @@ static int group_cmp(const void *a, const void *b, void *arg)
 		return c;
 	if (pp != qp)
 		return pp < qp ? -1 : 1;
-	if (p->ret != q->ret)
-		return p->ret - q->ret;
+	if (probe_is_return(p) != probe_is_return(q))
+		return probe_is_return(p) - probe_is_return(q);
 	/* probe order within a group */
 	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
 }
@@ -552,7 +553,7 @@ static int group_cmp(const void *a, const void *b, void *arg)
 static bool same_group(const struct tracer *t, const struct probe *p, const struct probe *q)
 {
 	return !strcmp(p->attach_path, q->attach_path) && attach_pid(t, p) == attach_pid(t, q) &&
-	       p->ret == q->ret;
+	       probe_is_return(p) == probe_is_return(q);
 }
 
 struct mgroup {
@@ -630,7 +631,7 @@ static int attach_multi(struct tracer *t)
 		}
 		g.path = first->attach_path;
 		g.pid = attach_pid(t, first) < 0 ? 0 : attach_pid(t, first);
-		g.ret = first->ret;
+		g.ret = probe_is_return(first);
 		fd = mgroup_link(t, &g, 0, j - i);
 		if (fd < 0) {
 			err = fd;
@@ -641,7 +642,7 @@ static int attach_multi(struct tracer *t)
 		for (k = i; k < j; k++)
 			say_attached(t->probes[order[k]]);
 		upt_info("one uprobe_multi link for %u %s probe(s) of %s%s", j - i,
-			 first->ret ? "return" : "entry", first->binary,
+			 probe_is_return(first) ? "return" : "entry", first->binary,
 			 g.pid ? " (one process)" : "");
 	}
 out:
@@ -726,7 +727,7 @@ void tracer__update_drops(struct tracer *t)
 	if (t->skel) /* kernel traces run */
 		ktrace__drops(t->kt, t->skel, kdrops);
 	for (i = t->nuprobes; i < t->nprobes; i++)
-		t->probes[i]->drops = kdrops[t->probes[i]->spec.pair % UPT_TRACE_MAX];
+		t->probes[i]->drops = kdrops[t->probes[i]->trace];
 }
 
 void tracer__free(struct tracer *t)

@@ -32,8 +32,8 @@ struct tracer_opts {
 	 * (--all); else the `pids` and, always, their children (the set grows at fork in
 	 * BPF); else the processes running `exe` (BINARY).  With cmd_pending, pids[0] is a -c
 	 * child that counts only from its execve of the command on.  Each enabled trace gets
-	 * a pseudo-probe in tracer__probes() (spec.flags KTRACE_SPEC_FLAG) that counts its
-	 * events and lost records.
+	 * a probe of kind PROBE_TRACE in tracer__probes() that counts its events and
+	 * lost records.
 	 */
 	uint32_t traces;
 	bool trace_all;

@@ -5,8 +5,8 @@
  * render_record() checks a record against ctx->probes, so the fuzzer needs probes: these
  * cover every way an argument is printed (scalars of each size, enums, bool, pointers,
  * "<optimized out>", str, bytes, msgpack, auto, hidden lengths), a %return probe of each
- * kind, the silent entry half of a return probe, one with no arguments and one with
- * UPT_MAX_ARGS.  Names that need escaping make sure every name goes through the JSON writer.
+ * kind, the hidden entry half of a return probe (PROBE_RETURN_ENTRY), one with no arguments
+ * and one with UPT_MAX_ARGS.  Names that need escaping make sure every name goes through the JSON writer.
  * tests/fuzz/mkseeds.c writes a valid record for each of them as the seed corpus; the probe
  * index is the record's probe_id.
  */
@@ -29,7 +29,7 @@ enum {
 	FP_SCALARS,  /* entry: every scalar rendering */
 	FP_BUFFERS,  /* entry: str, bytes, msgpack, auto, a hidden length */
 	FP_RET_INT,  /* %return: s32 */
-	FP_SILENT,   /* the entry half of a %return probe: records nothing */
+	FP_SILENT,   /* PROBE_RETURN_ENTRY: records nothing */
 	FP_RET_STR,  /* %return: $retval:str */
 	FP_MAX_ARGS, /* UPT_MAX_ARGS of everything */
 	FP_NO_ARGS,  /* f(), with a binary path and function name that need escaping */
@@ -71,20 +71,20 @@ static struct probe fuzz_probes[FP_COUNT] = {
 	[FP_RET_INT] = {
 		.binary = (char *)"/usr/bin/fuzz",
 		.func = (char *)"buffers",
-		.ret = true,
+		.kind = PROBE_RETURN,
 		.out = { { .name = (char *)"retval", .rd = RD_SIGNED, .size = 4 } },
 		.spec = { .nargs = 1, .flags = UPT_SPEC_RET },
 	},
 	[FP_SILENT] = {
 		.binary = (char *)"/usr/bin/fuzz",
 		.func = (char *)"buffers",
-		.silent = true,
+		.kind = PROBE_RETURN_ENTRY,
 		.spec = { .nargs = 0, .flags = UPT_SPEC_PUSH | UPT_SPEC_SILENT },
 	},
 	[FP_RET_STR] = {
 		.binary = (char *)"/usr/bin/fuzz",
 		.func = (char *)"getenv",
-		.ret = true,
+		.kind = PROBE_RETURN,
 		.out = { { .name = (char *)"retval", .rd = RD_STR } },
 		.spec = { .nargs = 1, .flags = UPT_SPEC_RET },
 	},
@@ -119,7 +119,7 @@ static struct probe fuzz_probes[FP_COUNT] = {
 	[FP_RET_AUTO] = {
 		.binary = (char *)"/usr/bin/fuzz",
 		.func = (char *)"next_record",
-		.ret = true,
+		.kind = PROBE_RETURN,
 		.out = { { .name = (char *)"retval", .rd = RD_AUTO } },
 		.spec = { .nargs = 1, .flags = UPT_SPEC_RET },
 	},

@@ -9,7 +9,7 @@
  * promises on top of what ASan and UBSan catch:
  *  - a record that does not add up yields NULL, no output, and one more bad_records;
  *  - otherwise the probe its probe_id names (an entry probe for a call record, a return
- *    probe for a return record, never a silent one), one line ending in '\n' and no other
+ *    probe for a return record, never a hidden entry half), one line ending in '\n' and no other
  *    newline, and that line is one valid JSON object;
  *  - and in msgpack, exactly one whole object, a map, as msgpack-c reads it.
  * The output buffer is reused across runs, as uptrace reuses it across events.
@@ -80,11 +80,11 @@ int fuzz_record_one(const uint8_t *data, size_t size)
 	memcpy(&rec, data, sizeof(rec));
 	FUZZ_CHECK(rec.probe_id < FP_COUNT && p == probes[rec.probe_id],
 		   "record of probe %u rendered as another probe", rec.probe_id);
-	FUZZ_CHECK(!p->silent, "a record of a silent probe was rendered");
-	FUZZ_CHECK((rec.hdr.type == UPT_REC_RET) == p->ret &&
+	FUZZ_CHECK(probe_is_shown(p), "a record of a hidden entry half was rendered");
+	FUZZ_CHECK((rec.hdr.type == UPT_REC_RET) == probe_is_return(p) &&
 			   (rec.hdr.type == UPT_REC_RET || rec.hdr.type == UPT_REC_CALL),
 		   "record type %u rendered for a%s probe", rec.hdr.type,
-		   p->ret ? " return" : "n entry");
+		   probe_is_return(p) ? " return" : "n entry");
 	FUZZ_CHECK(ob_ok(&ob), "out of memory rendering a %zu-byte record", size);
 	FUZZ_CHECK(ob.len >= 2 && ob.buf[0] == '{' && ob.buf[ob.len - 1] == '\n',
 		   "an event is not one '{...}\\n' line: %.*s", (int)ob.len, ob.buf);

@@ -36,8 +36,8 @@ static int setup(void **state)
 		tp[i].binary = "trace";
 		tp[i].func = (char *)ktrace_name(i);
 		tp[i].pid = -1;
-		tp[i].spec.flags = KTRACE_SPEC_FLAG;
-		tp[i].spec.pair = i;
+		tp[i].kind = PROBE_TRACE;
+		tp[i].trace = i;
 		tps[i] = &tp[i];
 	}
 	ctx = (struct render_ctx){ .probes = tps, .nprobes = UPT_TRACE_MAX };

@@ -188,7 +188,7 @@ static void test_record(void **state)
 static struct probe ret_probe = {
 	.binary = "/bin/x",
 	.func = "f",
-	.ret = true,
+	.kind = PROBE_RETURN,
 	.out = { { .name = "retval", .rd = RD_SIGNED, .size = 4 } },
 	.spec = { .nargs = 1 },
 };

@@ -306,7 +306,7 @@ static void test_build_return(void **state)
 	struct probe p;
 
 	build("readline%return", proto_builtin("readline"), &p, 0);
-	assert_true(p.ret);
+	assert_int_equal(p.kind, PROBE_RETURN);
 	assert_int_equal(p.spec.flags, UPT_SPEC_RET);
 	assert_int_equal(p.spec.nargs, 1);
 	assert_string_equal(p.out[0].name, "retval");

@@ -79,7 +79,7 @@ static void test_count_return(void **state)
 		struct upt_arg_val v;
 	} r = { .rec = { .nargs = 1, .call_id = 7, .duration_ns = 4096 },
 		.v = { .raw = 0xfffffff2 } };
-	struct probe p = { .ret = true };
+	struct probe p = { .kind = PROBE_RETURN };
 
 	p.out[0] = (struct arg_out){ .rd = RD_SIGNED, .size = 4 };
 	stats_count_return(&p, &r.rec);
@@ -185,12 +185,12 @@ static int setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
 	fx->entry = (struct probe){ .binary = "/opt/x/flb", .func = "flb_input_log_append",
-				    .silent = true };
+				    .kind = PROBE_RETURN_ENTRY };
 	fx->ret = (struct probe){ .binary = "/opt/x/flb", .func = "flb_input_log_append",
-				  .ret = true };
+				  .kind = PROBE_RETURN };
 	fx->ret.out[0] = (struct arg_out){ .rd = RD_SIGNED, .size = 4 };
 	fx->exec = (struct probe){ .binary = "trace", .func = "exec",
-				   .spec = { .flags = KTRACE_SPEC_FLAG } };
+				   .kind = PROBE_TRACE };
 	fx->probes[0] = &fx->entry;
 	fx->probes[1] = &fx->ret;
 	fx->probes[2] = &fx->exec;
