@@ -46,7 +46,8 @@ void ob_free(struct obuf *ob)
 	ob_init(ob);
 }
 
-bool ob_reserve(struct obuf *ob, size_t n)
+/* ob_reserve()'s slow path: grow, or say why not. */
+bool ob_grow(struct obuf *ob, size_t n)
 {
 	size_t cap;
 	char *buf;
@@ -69,14 +70,6 @@ bool ob_reserve(struct obuf *ob, size_t n)
 oom:
 	ob->oom = true;
 	return false;
-}
-
-void ob_write(struct obuf *ob, const void *p, size_t n)
-{
-	if (!n || !ob_reserve(ob, n))
-		return;
-	memcpy(ob->buf + ob->len, p, n);
-	ob->len += n;
 }
 
 void ob_puts(struct obuf *ob, const char *s)

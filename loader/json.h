@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct obuf {
 	char *buf;
@@ -30,14 +31,47 @@ static inline bool ob_ok(const struct obuf *ob)
 {
 	return !ob->oom;
 }
+bool ob_grow(struct obuf *ob, size_t n);
 /* Make room for n more bytes; false (and ob->oom set) when memory ran out. */
-bool ob_reserve(struct obuf *ob, size_t n);
+static inline bool ob_reserve(struct obuf *ob, size_t n)
+{
+	if (__builtin_expect(!ob->oom && n <= ob->cap - ob->len, 1))
+		return true;
+	return ob_grow(ob, n);
+}
 static inline void ob_putc(struct obuf *ob, char c)
 {
 	if (!ob->oom && (ob->len < ob->cap || ob_reserve(ob, 1)))
 		ob->buf[ob->len++] = c;
 }
-void ob_write(struct obuf *ob, const void *p, size_t n);
+/*
+ * Append n bytes.  Inline, because the msgpack packer hands its output over in pieces of 1
+ * to 9 bytes (a header, a number): those are copied with fixed-size moves that overlap,
+ * not a call to memcpy each.
+ */
+static inline void ob_write(struct obuf *ob, const void *p, size_t n)
+{
+	const char *s = p;
+	char *o;
+
+	if (!n || !ob_reserve(ob, n))
+		return;
+	o = ob->buf + ob->len;
+	ob->len += n;
+	if (n > 16) {
+		memcpy(o, s, n);
+	} else if (n >= 8) {
+		memcpy(o, s, 8);
+		memcpy(o + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(o, s, 4);
+		memcpy(o + n - 4, s + n - 4, 4);
+	} else {
+		o[0] = s[0];
+		o[n - 1] = s[n - 1];
+		o[n / 2] = s[n / 2];
+	}
+}
 void ob_puts(struct obuf *ob, const char *s);
 void ob_printf(struct obuf *ob, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Drop everything from offset `mark` on (to undo a partly written value). */
