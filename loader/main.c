@@ -5,10 +5,14 @@
  *
  * Everything that can be wrong with the user's input is found before anything is attached:
  * the object, every probe spec, every function.  Then the tracer loads and attaches all
- * probes (and kernel traces, -t) or none, and the loop drains the ring buffer into NDJSON
- * until a signal, the count, the duration, the end of the traced processes or a closed
- * stdout ends it.  Records pass through a reorder buffer on the way, so events come out in
- * time order even when CPUs hand them over out of order.
+ * probes (and kernel traces, -t) or none, and the loop drains the ring buffer until a
+ * signal, the count, the duration, the end of the traced processes or a closed stdout ends
+ * it.  The event path, top to bottom: on_sample() takes each ring-buffer record into the
+ * reorder buffer (reorder.c), which hands them back in time order even when CPUs committed
+ * them out of order; on_record() makes each one an event (output.c: the record, its probe,
+ * its time in ns) and gives it to the sinks (sink.c), which render it from the record: JSON
+ * or msgpack to stdout or -o, msgpack to --forward.  Lost records and --stats-json are
+ * events too, on the same path.
  * Exit status: 0 after tracing (with -c: CMD's status), 2 for bad input or a failure to set
  * up (nothing is left attached), 1 for an error while tracing.
  */

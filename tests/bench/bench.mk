@@ -9,6 +9,8 @@
 #                                    bpftrace detaching 2,000 probes; plus about 45 s to
 #                                    build build/bench/big the first time)
 #   make bench BENCH_CALLS=20000     quicker, noisier
+#   make bench BENCH_BEFORE=/path/to/an/older/uptrace
+#                                    adds its rows, the "before" of the CPU target
 #   make bench BENCH_MANY=quick      without bpftrace's 2,000 probes (BENCH_MANY=all adds
 #                                    uptrace's own with one perf-event link per probe)
 #
@@ -32,9 +34,12 @@ BENCH_TOOLS := $(BENCH_LOOPS) $(BENCH_DIR)/empty-uprobe $(BENCH_DIR)/decode-benc
 
 .PHONY: bench bench-tools
 # the many-probes target is the e2e one (tests/e2e/targets/manyfuncs.c)
-bench: $(OUTPUT)/uptrace $(BENCH_TOOLS) $(OUTPUT)/e2e/manyfuncs examples/flb-mini/flb-mini
+bench: $(OUTPUT)/uptrace $(BENCH_TOOLS) $(OUTPUT)/e2e/manyfuncs examples/flb-mini/flb-mini \
+		$(OUTPUT)/tools/mpcat $(OUTPUT)/tests/fwd-recv
 	$(Q)UPTRACE=$(OUTPUT)/uptrace BENCH_DIR=$(BENCH_DIR) MANY=$(OUTPUT)/e2e/manyfuncs \
-		FLB=examples/flb-mini/flb-mini BENCH_MANY=$(BENCH_MANY) bash $(BENCH_SRC)/bench.sh
+		FLB=examples/flb-mini/flb-mini MPCAT=$(OUTPUT)/tools/mpcat \
+		FWD_RECV=$(OUTPUT)/tests/fwd-recv BENCH_MANY=$(BENCH_MANY) \
+		BENCH_BEFORE=$(BENCH_BEFORE) bash $(BENCH_SRC)/bench.sh
 
 bench-tools: $(BENCH_TOOLS)
 

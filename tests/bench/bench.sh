@@ -22,6 +22,12 @@
 #   uptrace N     uptrace capturing buf as bytes[len], len = N, NDJSON written to a file,
 #                 on the copy path the kernel offers (kfunc on 6.16+, see uptrace --check)
 #   portable N    the same with --portable: the copy path of kernels before 6.16
+#   msgpack N     uptrace as in "uptrace N", written as --format msgpack
+#   forward N     uptrace as in "uptrace N", sent with --forward to a local Forward
+#                 receiver (build/tests/fwd-recv --count-only, on the tracer's CPU)
+#   before N      BENCH_BEFORE, an uptrace binary of an earlier commit, as "uptrace N":
+#                 the row the "before" of the CPU target comes from; without BENCH_BEFORE
+#                 the target compares with the CPU issue #13 measured before its work
 #   bpftrace N    bpftrace printf("%d %r\n", arg0, buf(arg1, arg2)) to a file; bpftrace
 #                 0.17 copies at most 200 bytes (BPFTRACE_STRLEN's maximum), so N = 256
 #                 stands for 4096 as well
@@ -42,8 +48,14 @@
 # other: the slow rows run once, and BENCH_MANY=quick leaves out the 2,000-probe bpftrace
 # one (about 4 minutes), BENCH_MANY=all adds uptrace's 2,000 perf-event links (as long).
 #
-# Environment: UPTRACE, BENCH_DIR, MANY, FLB, BENCH_CALLS (default 100000), BENCH_REPS
-# (default 3), BENCH_MANY (quick, default or all), BENCH_KEEP=1 keeps the work directory.
+# Then Fluent Bit's buffers: flb-mini handing 32 KiB chunks of 256 records to
+# flb_input_log_append_records at 1,000 calls/s, untraced, traced with the default cap (the
+# chunk whole) and with --max-bytes 4096: flb-mini's CPU per call, the tracer's per event,
+# and how many of the records reached the output decoded.
+#
+# Environment: UPTRACE, BENCH_DIR, MANY, FLB, MPCAT, FWD_RECV, BENCH_CALLS (default
+# 100000), BENCH_REPS (default 3), BENCH_MANY (quick, default or all), BENCH_BEFORE (an
+# earlier uptrace binary, for the "before" rows), BENCH_KEEP=1 keeps the work directory.
 set -u
 
 UPTRACE=${UPTRACE:-build/uptrace}
@@ -51,6 +63,13 @@ BENCH_DIR=${BENCH_DIR:-build/bench}
 MANY=${MANY:-build/e2e/manyfuncs}
 FLB=${FLB:-examples/flb-mini/flb-mini}
 BENCH_MANY=${BENCH_MANY:-default}
+MPCAT=${MPCAT:-build/tools/mpcat}
+FWD_RECV=${FWD_RECV:-build/tests/fwd-recv}
+BENCH_BEFORE=${BENCH_BEFORE:-}
+# The tracer CPU per 256-byte event on the push target (the lower of the mov and push
+# rows), as issue #13 measured it before the one event path: the "before" of the CPU
+# target when BENCH_BEFORE is not given.
+BEFORE_CPU_ISSUE=1.6
 CALLS=${BENCH_CALLS:-100000}
 REPS=${BENCH_REPS:-3}
 RINGBUF=$((8 << 20))
@@ -62,7 +81,7 @@ die() {
 }
 
 [ "$(id -u)" = 0 ] || die "needs root (CAP_BPF and CAP_PERFMON) to load BPF"
-for f in "$UPTRACE" "$MANY" "$FLB" \
+for f in "$UPTRACE" "$MANY" "$FLB" "$MPCAT" "$FWD_RECV" ${BENCH_BEFORE:+"$BENCH_BEFORE"} \
 	"$BENCH_DIR"/{loop-push,loop-mov,loop-endbr,loop-cmp,empty-uprobe,runwrap,decode-bench,big}; do
 	[ -x "$f" ] || die "$f is missing: run it through 'make bench'"
 done
@@ -70,6 +89,9 @@ UPTRACE=$(realpath "$UPTRACE")
 BENCH_DIR=$(realpath "$BENCH_DIR")
 MANY=$(realpath "$MANY")
 FLB=$(realpath "$FLB")
+MPCAT=$(realpath "$MPCAT")
+FWD_RECV=$(realpath "$FWD_RECV")
+[ -n "$BENCH_BEFORE" ] && BENCH_BEFORE=$(realpath "$BENCH_BEFORE")
 HAVE_BT=0
 command -v bpftrace >/dev/null && HAVE_BT=1
 # The target runs on CPU 1; tracers go where the scheduler puts them (pinning them to the
@@ -79,8 +101,10 @@ command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ] && PIN_TARGET=(taskset -c 
 
 W=$(mktemp -d /tmp/uptrace-bench.XXXXXX)
 WRAP_PID=
+RECV_PID=
 cleanup() {
 	[ -n "$WRAP_PID" ] && kill -INT "$WRAP_PID" 2>/dev/null && wait "$WRAP_PID" 2>/dev/null
+	[ -n "$RECV_PID" ] && kill -INT "$RECV_PID" 2>/dev/null && wait "$RECV_PID" 2>/dev/null
 	[ "${BENCH_KEEP:-0}" = 1 ] && echo "bench: work files kept in $W" >&2 || rm -rf "$W"
 }
 trap cleanup EXIT
@@ -149,16 +173,37 @@ run_config() {
 			sed -n 's/^empty-uprobe: /  /p' "$W/log" >>"$W/placement-$t"
 		put_tracer_stats "$t" "$c" "$r" ""
 		;;
-	uptrace | exact | portable)
-		local x=()
-		[ "$kind" = exact ] && x=(--exact-entry)
-		[ "$kind" = portable ] && x=(--portable)
+	uptrace | exact | portable | msgpack | forward | before)
+		local x=() bin=$UPTRACE out=(-o "$W/events")
+		case $kind in
+		exact) x=(--exact-entry) ;;
+		portable) x=(--portable) ;;
+		msgpack) x=(--format msgpack) ;;
+		before) bin=$BENCH_BEFORE ;;
+		forward)
+			rm -f "$W/port" "$W/recv.err"
+			"$FWD_RECV" --count-only --port-file "$W/port" 2>"$W/recv.err" &
+			RECV_PID=$!
+			for ((i = 0; i < 500; i++)); do [ -s "$W/port" ] && break; sleep 0.01; done
+			x=(--forward "127.0.0.1:$(cat "$W/port")") out=()
+			;;
+		esac
 		spec='consume(arg0:s32, arg1:bytes[arg2])'
-		start_tracer tracing "$UPTRACE" -v "${x[@]}" -o "$W/events" --max-bytes "$len" \
+		start_tracer tracing "$bin" -v "${x[@]}" "${out[@]}" --max-bytes "$len" \
 			"$BENCH_DIR/loop-$t" "$spec" || return
 		run_target "$t" "$c" "$r" "$len"
 		stop_tracer
-		delivered=$(grep -c -F '"event_type":"uprobe"' "$W/events")
+		case $kind in
+		msgpack) delivered=$("$MPCAT" <"$W/events" | grep -c -F '"event_type":"uprobe"') ;;
+		forward)
+			kill -INT "$RECV_PID"
+			wait "$RECV_PID"
+			RECV_PID=
+			delivered=$(sed -n 's/^fwd-recv: [0-9]* messages, \([0-9]*\) entries$/\1/p' \
+				"$W/recv.err")
+			;;
+		*) delivered=$(grep -c -F '"event_type":"uprobe"' "$W/events") ;;
+		esac
 		own=$(sed -n 's/^uptrace: [0-9]* events, \([0-9]*\) lost.*/\1/p' "$W/log")
 		put "$t" "$c" "$r" delivered "$delivered"
 		put "$t" "$c" "$r" lost "${own:-?}/$((CALLS - delivered))"
@@ -187,9 +232,10 @@ EXACT=
 CONFIGS=()
 for t in push mov; do
 	for c in none-0 empty-0 uptrace-16 uptrace-256 uptrace-4096 portable-16 portable-256 \
-		portable-4096; do
+		portable-4096 msgpack-256 msgpack-4096 forward-256; do
 		CONFIGS+=("$t $c")
 	done
+	[ -n "$BENCH_BEFORE" ] && CONFIGS+=("$t before-256")
 	if [ $HAVE_BT = 1 ]; then
 		for c in bpftrace-16 bpftrace-256; do CONFIGS+=("$t $c"); done
 	fi
@@ -251,11 +297,13 @@ awk -F'\t' '
 			split(row[i], f, "\t"); t = f[1]; c = f[2]
 			name = c; sub(/-0$/, "", name); sub(/^placed$/, "empty@placed", name)
 			sub(/^exact-/, "uptrace exact ", name); sub(/^portable-/, "portable ", name)
+			sub(/^msgpack-/, "msgpack ", name); sub(/^forward-/, "forward ", name)
+			sub(/^before-/, "before ", name)
 			sub(/-/, " ", name)
 			fl = ns[t, "empty-0"]; len = c; sub(/.*-/, "", len)
 			bt = ns[t, "bpftrace-" (len == 4096 ? 256 : len)]
 			xf = (c != "none-0" && c != "empty-0" && fl > 0) ? sprintf("%.2f", f[3] / fl) : "-"
-			xb = (c ~ /^(uptrace|exact|portable)-/ && bt > 0) ? sprintf("%.2f", f[3] / bt) : "-"
+			xb = (c ~ /^(uptrace|exact|portable|msgpack|forward|before)-/ && bt > 0) ? sprintf("%.2f", f[3] / bt) : "-"
 			printf "%-6s %-14s %9.1f %8s %7s %10s %15s %8s %7s %7s\n", t, name, f[3], xf, xb,
 				f[4] == "" ? "-" : f[4], f[5] == "" ? "-" : f[5],
 				f[6] == "" ? "-" : sprintf("%.2f", f[6]),
@@ -383,6 +431,64 @@ MANY_TOTAL=$(awk -F'\t' '$1 == "many" && $2 == "up-2000" && $4 == "total" { prin
 MANY_EVENTS=$(awk -F'\t' '$1 == "many" && $2 == "up-2000" && $4 == "events" { print $5 }' "$RES" |
 	sort -u | xargs)
 
+# ---- Fluent Bit's buffers: the default cap against --max-bytes 4096 ---------------------------
+
+FLB_CALLS=3000
+FLB_RECORDS=256
+FLB_ARGS=(-n "$FLB_CALLS" -r 1000 -k "$FLB_RECORDS" -s 128 --func flb_input_log_append_records)
+FLB_BYTES=$("$FLB" -n 1 -k "$FLB_RECORDS" -s 128 --func flb_input_log_append_records |
+	sed -n 's/.* bytes=\([0-9]*\)$/\1/p')
+# One run of flb-mini: $1 the configuration (none, whole: uptrace's default cap, cap4096),
+# $2 the rep.  flb-mini's CPU per call from bash's time; the tracer's from runwrap.
+flb_run() {
+	local c=$1 r=$2 x=() cpu delivered
+	[ "$c" = cap4096 ] && x=(--max-bytes 4096)
+	if [ "$c" != none ]; then
+		start_tracer tracing "$UPTRACE" -v "${x[@]}" -o "$W/events" "$FLB" \
+			flb_input_log_append_records || return
+	fi
+	cpu=$(
+		TIMEFORMAT='%U %S'
+		{ time "$FLB" "${FLB_ARGS[@]}" >/dev/null 2>&1; } 2>&1
+	)
+	put flb32k "$c" "$r" flbcpu "$(awk -v u="${cpu% *}" -v s="${cpu#* }" -v n="$FLB_CALLS" \
+		'BEGIN { printf "%.2f", (u + s) * 1e6 / n }')"
+	[ "$c" = none ] && return
+	stop_tracer
+	delivered=$(grep -c -F '"event_type":"uprobe"' "$W/events")
+	put flb32k "$c" "$r" events "$delivered"
+	put flb32k "$c" "$r" lost "$(sed -n 's/^uptrace: [0-9]* events, \([0-9]*\) lost.*/\1/p' "$W/log")"
+	put flb32k "$c" "$r" truncated \
+		"$(sed -n 's/^uptrace: [0-9]* events, [0-9]* lost, \([0-9]*\) truncated.*/\1/p' "$W/log")"
+	put flb32k "$c" "$r" records "$(jq -n '[inputs | .args.buf |
+		if type == "array" then length else (.value | length) end] | add // 0' "$W/events")"
+	put_tracer_stats flb32k "$c" "$r" "$delivered"
+	rm -f "$W/events"
+}
+echo
+echo "Fluent Bit's buffers: flb-mini, $FLB_CALLS calls of $FLB_RECORDS records ($FLB_BYTES bytes)" \
+	"to flb_input_log_append_records at 1,000 calls/s (medians of 3):"
+for ((r = 1; r <= 3; r++)); do
+	for c in none whole cap4096; do flb_run "$c" "$r"; done
+done
+flb_val() { # config key: the median over the reps
+	awk -F'\t' -v c="$1" -v k="$2" '$1 == "flb32k" && $2 == c && $4 == k { print $5 }' "$RES" |
+		sort -g | sed -n 2p
+}
+printf '  %-28s %14s %14s %8s %6s %10s %16s\n' "" "flb-mini CPU" "tracer CPU" events lost \
+	truncated "records decoded"
+for c in none whole cap4096; do
+	case $c in
+	none) label=untraced ;;
+	whole) label="uptrace (default cap)" ;;
+	cap4096) label="uptrace --max-bytes 4096" ;;
+	esac
+	printf '  %-28s %11s us %11s us %8s %6s %10s %16s\n' "$label" "$(flb_val $c flbcpu)" \
+		"$(flb_val $c cpu)" "$(flb_val $c events)" "$(flb_val $c lost)" "$(flb_val $c truncated)" \
+		"$(flb_val $c records)"
+done
+echo "  (flb-mini CPU per call, the tracer's per event; of $((FLB_CALLS * FLB_RECORDS)) records)"
+
 # ---- the targets of issue #6 -----------------------------------------------------------------
 
 val() { awk -F'\t' -v t="$1" -v c="$2" -v col="$3" '$1 == t && $2 == c { print $col }' "$TABLE"; }
@@ -424,8 +530,34 @@ for t in mov push; do
 done
 check "${BIG_READY:-1e9} <= 100" "attach to one function of a large ELF with DWARF: ${BIG_READY:-?} ms (<= 100)"
 check "${FLB_READY:-1e9} <= 100" "attach to flb-mini's flb_input_log_append (uprobes only): ${FLB_READY:-?} ms (<= 100)"
-check "${MANY_TOTAL:-1e9} <= 2000 && \"$MANY_EVENTS\" == \"2000\"" \
-	"2000 probes attached and detached in $(awk -v t="${MANY_TOTAL:-0}" 'BEGIN { printf "%.2f", t / 1000 }') s (<= 2 s; events $MANY_EVENTS)"
 RATE=$(sed -n 's/.*1 record per event: \([0-9]*\) records\/s.*/\1/p' <<<"$DECODE")
 check "${RATE:-0} >= 1000000" "decode ${RATE:-?} records/s on one core (>= 1,000,000)"
+echo
+echo "targets (issue #13):"
+for t in mov push; do
+	l=$(val $t uptrace-4096 5)
+	check "\"$l\" == \"0/0\"" "$t: no lost events at 4096 bytes to a file (lost $l)"
+done
+for t in mov push; do
+	c=$(val $t uptrace-256 6) b=$BEFORE_CPU_ISSUE from="issue #13's measurement"
+	[ -n "$BENCH_BEFORE" ] && b=$(val $t before-256 6) from="BENCH_BEFORE, this run"
+	check "$c + 0 > 0 && $b + 0 > 0 && $c <= $b / 2" \
+		"$t: tracer CPU per 256-byte event $c us, before $b us ($from) (<= half)"
+done
+for t in mov push; do
+	for len in 256 4096; do
+		j=$(val $t uptrace-$len 6) m=$(val $t msgpack-$len 6)
+		check "$j + 0 > 0 && $m + 0 > 0 && $m <= $j" \
+			"$t: --format msgpack $m us per $len-byte event, JSON $j us (<= JSON)"
+	done
+done
+for t in mov push; do
+	j=$(val $t uptrace-256 6) f=$(val $t forward-256 6) l=$(val $t forward-256 5)
+	check "$j + 0 > 0 && $f + 0 > 0 && $j / $f >= 0.9 && \"$l\" == \"0/0\"" \
+		"$t: --forward $(awk -v f="$f" 'BEGIN { printf "%.0f", f ? 1e6 / f : 0 }') events/s per tracer CPU-second, NDJSON $(awk -v j="$j" 'BEGIN { printf "%.0f", j ? 1e6 / j : 0 }') (>= 90%; lost $l)"
+done
+check "\"$(flb_val whole truncated)\" == \"0\" && \"$(flb_val whole records)\" == \"$((FLB_CALLS * FLB_RECORDS))\"" \
+	"Fluent Bit's $FLB_BYTES-byte chunks whole by default: $(flb_val whole records) of $((FLB_CALLS * FLB_RECORDS)) records decoded, $(flb_val whole truncated) truncated"
+check "${MANY_TOTAL:-1e9} <= 2000 && \"$MANY_EVENTS\" == \"2000\"" \
+	"2000 probes attached and detached in $(awk -v t="${MANY_TOTAL:-0}" 'BEGIN { printf "%.2f", t / 1000 }') s (<= 2 s; events $MANY_EVENTS)"
 echo "bench: done in $(($(date +%s) - T0)) s" >&2

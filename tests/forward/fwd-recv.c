@@ -14,6 +14,10 @@
  * it exits at once, without writing or acknowledging it.
  * The msgpack -> JSON conversion here is its own, independent of uptrace's.
  *
+ * --count-only: entries are checked and counted, not written (make bench's receiver, whose
+ * JSON writing must not compete with the tracer for the CPU); the counts go to stderr at
+ * exit, as always.
+ *
  * --raw-buf FILE: for every entry whose record has "args": {"buf": [...]} (an uptrace
  * event of a msgpack capture), the raw bytes of each element of that array are appended to
  * FILE, exactly as they came over the wire - found by walking the message's bytes with a
@@ -43,7 +47,7 @@ struct conn {
 	msgpack_unpacker unp;
 };
 
-static FILE *out;
+static FILE *out; /* NULL with --count-only */
 static FILE *raw_out; /* --raw-buf */
 static long die_after = -1;
 static bool no_ack;
@@ -212,12 +216,14 @@ static bool put_entry(const msgpack_object_str *tag, const msgpack_object *time,
 
 	if (!get_time(time, &sec, &nsec) || record->type != MSGPACK_OBJECT_MAP)
 		return false;
+	entries++;
+	if (!out)
+		return true;
 	fputs("{\"tag\":", out);
 	put_str(out, tag->ptr, tag->size);
 	fprintf(out, ",\"time\":[%lld,%ld],\"record\":", sec, nsec);
 	put_json(out, record);
 	fputs("}\n", out);
-	entries++;
 	return true;
 }
 
@@ -480,7 +486,7 @@ static bool on_message(int fd, const msgpack_object *m, const unsigned char *raw
 		if (fflush(raw_out))
 			die("--raw-buf");
 	}
-	if (fflush(out))
+	if (out && fflush(out))
 		die("writing the output");
 	if (!ok)
 		return false;
@@ -560,13 +566,14 @@ static int listen_on(int port, const char *path, int *bound_port)
 
 static void usage(FILE *f)
 {
-	fputs("Usage: fwd-recv [--port N | --unix PATH] -o FILE [OPTION]...\n"
+	fputs("Usage: fwd-recv [--port N | --unix PATH] {-o FILE | --count-only} [OPTION]...\n"
 	      "Receive Forward protocol v1 (in_forward) on 127.0.0.1:N (0: any free port) or a\n"
 	      "unix socket; write each entry as {\"tag\",\"time\":[sec,nsec],\"record\"} to FILE,\n"
 	      "then acknowledge the chunk.\n"
 	      "  -p, --port N        TCP port on 127.0.0.1 (default 0)\n"
 	      "  -u, --unix PATH     listen on a unix socket instead\n"
 	      "  -o, --output FILE   where entries go (appended to)\n"
+	      "      --count-only    check and count the entries, write none\n"
 	      "      --port-file F   write the port to F once listening (0 for a unix socket)\n"
 	      "      --die-after N   exit at once, without writing or acking, when message N+1\n"
 	      "                      arrives\n"
@@ -586,6 +593,7 @@ int main(int argc, char **argv)
 		{"die-after", required_argument, NULL, 'D'},
 		{"no-ack", no_argument, NULL, 'N'},
 		{"raw-buf", required_argument, NULL, 'R'},
+		{"count-only", no_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
@@ -594,6 +602,7 @@ int main(int argc, char **argv)
 	struct pollfd pfd[MAX_CONNS + 1];
 	struct conn conns[MAX_CONNS];
 	int c, lfd, port = 0, bound, nconns = 0, i;
+	bool count_only = false;
 	FILE *pf;
 
 	while ((c = getopt_long(argc, argv, "p:u:o:h", longopts, NULL)) != -1) {
@@ -621,6 +630,9 @@ int main(int argc, char **argv)
 			if (!raw_out)
 				die(optarg);
 			break;
+		case 'C':
+			count_only = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -629,13 +641,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!output || optind != argc) {
+	if (!output == !count_only || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
-	out = fopen(output, "a");
-	if (!out)
-		die(output);
+	if (output) {
+		out = fopen(output, "a");
+		if (!out)
+			die(output);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -678,7 +692,8 @@ int main(int argc, char **argv)
 	}
 	if (path)
 		unlink(path);
-	fclose(out);
+	if (out)
+		fclose(out);
 	if (raw_out)
 		fclose(raw_out);
 	return 0;
