@@ -235,7 +235,7 @@ static int event_loop(struct session *s)
 {
 	uint64_t deadline = s->opts.duration_ms ? now_ms() + s->opts.duration_ms : 0, now;
 	int timeout, n, held, idle_ms = s->opts.poll_ms;
-	bool running = true;
+	bool running = true, more;
 
 	while (running && !exiting && !s->out_closed) {
 		timeout = idle_ms;
@@ -256,15 +256,21 @@ static int event_loop(struct session *s)
 		running = wait_events(s, timeout);
 		s->rctx.boot_to_real_ns = boot_to_real_offset();
 		/* records committed without a wakeup are there too: consume, not epoll */
-		n = tracer__consume(s->tracer);
+		n = tracer__consume(s->tracer, &more);
 		if (n < 0 && n != -EINTR) {
 			upt_err("reading the ring buffer failed: %s", strerror(-n));
 			return n;
 		}
 		reorder__release(s->reorder, reorder_now_ns());
-		/* after a batch, look again within the wake interval: records committed
-		 * without a wakeup are waiting */
-		idle_ms = n > 0 && s->opts.wake_ms ? (int)s->opts.wake_ms : (int)s->opts.poll_ms;
+		/* a batch cut at its limit: more are waiting, come straight back; after a
+		 * batch, look again within the wake interval: records committed without a
+		 * wakeup are waiting */
+		if (more)
+			idle_ms = 0;
+		else if (n > 0 && s->opts.wake_ms)
+			idle_ms = (int)s->opts.wake_ms;
+		else
+			idle_ms = (int)s->opts.poll_ms;
 		report_drops(s);
 		if (s->stats && stats__due(s->stats, upt_mono_ns()))
 			stats_report(s, 0, true, true);
@@ -558,6 +564,7 @@ int main(int argc, char **argv)
 	struct session s = { .out_fd = STDOUT_FILENO, .cmd_status = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	int err, status = 0, i;
+	bool more;
 	uint64_t t0;
 	uint64_t end_ns;
 
@@ -608,11 +615,16 @@ int main(int argc, char **argv)
 	}
 	if (event_loop(&s))
 		status = 1;
-	/* what is still in the ring was recorded before we stopped: deliver it, in order */
-	if (!s.out_closed) {
-		tracer__consume(s.tracer);
-		reorder__flush(s.reorder);
+	/* What is still in the ring was recorded before we stopped: deliver it, in order.  One
+	 * ring's worth at most: a process still running keeps adding. */
+	more = !s.out_closed;
+	for (i = 0; more && (uint32_t)i <= s.opts.ringbuf_size / TRACER_BATCH_BYTES; i++) {
+		tracer__consume(s.tracer, &more);
+		reorder__release(s.reorder, reorder_now_ns());
+		flush_output(&s);
 	}
+	if (!s.out_closed)
+		reorder__flush(s.reorder);
 	report_drops(&s);
 	end_ns = upt_mono_ns();
 	if (s.stats)

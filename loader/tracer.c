@@ -75,6 +75,8 @@ struct tracer {
 	struct upt_uprobes_bpf *uskel; /* the one without kernel traces, without -t */
 	struct bpf_view bpf;
 	struct ring_buffer *rb;
+	size_t batch_bytes; /* of records handed over in this tracer__consume() */
+	int batch_records;
 	struct probe **probes;
 	struct bpf_link **links; /* perf-event links, per probe (NULL: none, or in a multi link) */
 	int *mlinks;		 /* uprobe_multi link fds */
@@ -383,13 +385,17 @@ static int setup_ktrace(struct tracer *t)
 	return err;
 }
 
+/* What sample_cb returns to end a batch: libbpf has consumed the record just handed over. */
+#define BATCH_FULL (-ECANCELED)
+
 static int sample_cb(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
 
-	/* never negative: that would stop ring_buffer__poll() mid-batch */
 	t->opts.sample(t->opts.ctx, data, size);
-	return 0;
+	t->batch_records++;
+	t->batch_bytes += size;
+	return t->batch_bytes >= TRACER_BATCH_BYTES ? BATCH_FULL : 0;
 }
 
 int tracer__load(struct tracer *t)
@@ -695,9 +701,16 @@ int tracer__attach(struct tracer *t)
 	return 0;
 }
 
-int tracer__consume(struct tracer *t)
+int tracer__consume(struct tracer *t, bool *more)
 {
-	return ring_buffer__consume(t->rb);
+	int err;
+
+	t->batch_bytes = 0;
+	t->batch_records = 0;
+	err = ring_buffer__consume(t->rb);
+	if (more)
+		*more = err == BATCH_FULL;
+	return err < 0 && err != BATCH_FULL ? err : t->batch_records;
 }
 
 int tracer__wait_fd(struct tracer *t)

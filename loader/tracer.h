@@ -57,8 +57,15 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out);
 int tracer__add(struct tracer *t, struct probe *p);
 int tracer__load(struct tracer *t);
 int tracer__attach(struct tracer *t);
-/* Hand over whatever records are there now, without waiting; count or -errno. */
-int tracer__consume(struct tracer *t);
+/*
+ * Hand over the records that are there now, without waiting, up to TRACER_BATCH_BYTES of
+ * them: a producer faster than the consumer would otherwise keep one call going (libbpf
+ * reads on while new records come), with nothing written out and every record held in
+ * the meantime.  Returns the count, or -errno; *more (may be NULL) says whether the batch
+ * stopped at the limit, so records are waiting.
+ */
+#define TRACER_BATCH_BYTES (1u << 20)
+int tracer__consume(struct tracer *t, bool *more);
 /* An fd that polls readable when the ring buffer has woken us. */
 int tracer__wait_fd(struct tracer *t);
 /* Records the BPF side could not reserve, all probes; per probe into probe->drops. */
