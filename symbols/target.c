@@ -981,6 +981,7 @@ int sym_find_library(const char *name, pid_t pid, char **path)
 {
 	char root[32] = "", cache[64], why[160];
 	char *value = NULL;
+	struct stat st;
 	int err;
 
 	*path = NULL;
@@ -990,7 +991,9 @@ int sym_find_library(const char *name, pid_t pid, char **path)
 	}
 	if (pid > 0)
 		snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
-	if (!sym_is_libname(name))
+	/* a path is a path; so is a bare name that is a file here, as in perf and bpftrace
+	 * (`uptrace -l myprog`): a library by that name only when there is none */
+	if (!sym_is_libname(name) || (pid <= 0 && !stat(name, &st) && S_ISREG(st.st_mode)))
 		return find_path(name, pid, root, path);
 
 	if (pid > 0) {

@@ -462,6 +462,37 @@ static void test_find_library_paths(void **state)
 	assert_one_msg("/tmp: ", "directory", NULL);
 }
 
+/* A bare name that is a file in the current directory is that file, not a library. */
+static void test_find_library_file_here(void **state)
+{
+	char dir[] = "/tmp/upt-target.XXXXXX", cwd[PATH_MAX], file[PATH_MAX];
+	char *path;
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(file, sizeof(file), "%s/libcrypto", dir);
+	fd = open(file, O_CREAT | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(chdir(dir), 0);
+
+	msg_reset();
+	assert_int_equal(sym_find_library("libcrypto", 0, &path), 0);
+	assert_string_equal(path, "libcrypto");
+	free(path);
+	/* a directory of that name does not count: the library lookup goes on */
+	assert_int_equal(mkdir("libnosuch", 0755), 0);
+	assert_int_equal(sym_find_library("libnosuch", 0, &path), -ENOENT);
+	assert_null(path);
+
+	assert_int_equal(chdir(cwd), 0);
+	unlink(file);
+	snprintf(file, sizeof(file), "%s/libnosuch", dir);
+	rmdir(file);
+	rmdir(dir);
+}
+
 /* ---- a pid's executable --------------------------------------------------------------- */
 
 static void test_exe_self(void **state)
@@ -1232,6 +1263,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_find_library_nosuch, cleanup),
 		cmocka_unit_test_teardown(test_find_library_pid_self, cleanup),
 		cmocka_unit_test_teardown(test_find_library_paths, cleanup),
+		cmocka_unit_test_teardown(test_find_library_file_here, cleanup),
 		cmocka_unit_test_teardown(test_exe_self, cleanup),
 		cmocka_unit_test_teardown(test_exe_child, cleanup),
 		cmocka_unit_test_teardown(test_no_such_pid, cleanup),
