@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ktrace.h"
 #include "options.h"
@@ -45,7 +46,8 @@ static const char usage_head[] =
 	"       uptrace --explain [-p PID | BINARY] FUNC\n"
 	"Trace calls of functions in BINARY with uprobes; print one JSON event per call.\n"
 	"BINARY is a path or a library name (libc, libssl.so.3) found like the dynamic loader\n"
-	"would; without -p, probes fire in every process that maps it.\n"
+	"would, or a file of that name here; without -p, probes fire in every process that\n"
+	"maps it.  BINARY:PROBE in one word (bpftrace's way: libssl:SSL_write) is the same.\n"
 	"\n"
 	"PROBE  := [OBJ:]FUNC[%return][(FETCH, ...)]    FUNC may be a glob: 'flb_input_*'\n"
 	"FETCH  := EXPR[:TYPE][[LEN]]\n"
@@ -593,12 +595,32 @@ static int validate_combinations(struct options *o)
 	return 0;
 }
 
+/*
+ * bpftrace's habit, the object and the function in one word with no BINARY before it
+ * (`uptrace libssl:SSL_write`): when the word is no file, and it has a ':' with something
+ * on both sides and no '(' before it, it is BINARY:PROBE, as a probe's OBJ:FUNC is.  Split
+ * in place: w becomes BINARY; the PROBE is returned.
+ */
+static char *split_binary_probe(char *w)
+{
+	char *colon = strchr(w, ':'), *paren = strchr(w, '(');
+	struct stat st;
+
+	if (!colon || colon == w || !colon[1] || (paren && paren < colon) || !stat(w, &st))
+		return NULL;
+	*colon = '\0';
+	return colon + 1;
+}
+
 /* Which word is BINARY, which are probes; what kernel traces need of the target. */
 static int validate_words(struct options *o)
 {
-	char **w = o->args;
+	char **w = o->args, *probe;
 
-	if ((o->command || o->npids) && names_binary(w[0], o->nargs, o->npids ? o->pids[0] : 0))
+	if (!o->command && !o->npids && o->nargs && (probe = split_binary_probe(w[0]))) {
+		o->binary = w[0];
+		w[0] = probe;
+	} else if ((o->command || o->npids) && names_binary(w[0], o->nargs, o->npids ? o->pids[0] : 0))
 		o->binary = *w++;
 	else if (!o->command && !o->npids)
 		o->binary = o->nargs ? *w++ : NULL;

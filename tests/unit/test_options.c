@@ -36,9 +36,15 @@ static int run_words(struct options *o, bool validate, const char **words)
 	FILE *tmp = tmpfile();
 	ssize_t n;
 
+	/* writable copies, as a real argv is: BINARY:PROBE is split in place */
+	static char word_buf[ARRAY_SIZE(argv_buf)][1024];
+
 	argv_buf[argc++] = "uptrace";
-	while (*words && argc < (int)ARRAY_SIZE(argv_buf) - 1)
-		argv_buf[argc++] = (char *)*words++;
+	while (*words && argc < (int)ARRAY_SIZE(argv_buf) - 1) {
+		snprintf(word_buf[argc], sizeof(word_buf[argc]), "%s", *words++);
+		argv_buf[argc] = word_buf[argc];
+		argc++;
+	}
 	argv_buf[argc] = NULL;
 	free(msgs);
 	msgs = NULL;
@@ -603,6 +609,22 @@ static void test_binary_and_probes(void **state)
 	assert_ok(&o, "-p", "1", "./one-word");
 	assert_null(o.binary);
 	assert_string_equal(o.probes[0], "./one-word");
+	/* BINARY:PROBE in one word, as bpftrace writes it */
+	assert_ok(&o, "libssl:SSL_write");
+	assert_string_equal(o.binary, "libssl");
+	assert_int_equal(o.nprobes, 1);
+	assert_string_equal(o.probes[0], "SSL_write");
+	assert_ok(&o, "/bin/true:f(a:str)", "g");
+	assert_string_equal(o.binary, "/bin/true");
+	assert_int_equal(o.nprobes, 2);
+	assert_string_equal(o.probes[0], "f(a:str)");
+	assert_string_equal(o.probes[1], "g");
+	assert_ok(&o, "-p", "1", "libc:malloc"); /* with -p or -c, OBJ:FUNC as before */
+	assert_null(o.binary);
+	assert_string_equal(o.probes[0], "libc:malloc");
+	assert_said(RUN(&o, "f(a:str)"), /* a ':' after '(' is the probe's */
+		    "uptrace: no probe given after f(a:str)\n"
+		    "Try 'uptrace --help'.\n");
 
 	assert_said(RUN(&o, "./bin"), "uptrace: no probe given after ./bin\n"
 				      "Try 'uptrace --help'.\n");
