@@ -597,19 +597,29 @@ static int validate_combinations(struct options *o)
 
 /*
  * bpftrace's habit, the object and the function in one word with no BINARY before it
- * (`uptrace libssl:SSL_write`): when the word is no file, and it has a ':' with something
- * on both sides and no '(' before it, it is BINARY:PROBE, as a probe's OBJ:FUNC is.  Split
- * in place: w becomes BINARY; the PROBE is returned.
+ * (`uptrace libssl:SSL_write`): when the word is no file, it is BINARY:PROBE where a probe
+ * would be OBJ:FUNC, split at the last single ':' before '(' or '%' ("::" is C++'s, as in
+ * docs/probes.md), with something on both sides.  Split in place: w becomes BINARY; the
+ * PROBE is returned.
  */
 static char *split_binary_probe(char *w)
 {
-	char *colon = strchr(w, ':'), *paren = strchr(w, '(');
+	size_t end = strcspn(w, "(%"), i, colon = 0;
 	struct stat st;
 
-	if (!colon || colon == w || !colon[1] || (paren && paren < colon) || !stat(w, &st))
+	for (i = 0; i < end; i++) {
+		if (w[i] != ':')
+			continue;
+		if (w[i + 1] == ':') {
+			i++;
+			continue;
+		}
+		colon = i;
+	}
+	if (!colon || !w[colon + 1] || !stat(w, &st))
 		return NULL;
-	*colon = '\0';
-	return colon + 1;
+	w[colon] = '\0';
+	return w + colon + 1;
 }
 
 /* Which word is BINARY, which are probes; what kernel traces need of the target. */

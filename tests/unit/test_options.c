@@ -619,6 +619,11 @@ static void test_binary_and_probes(void **state)
 	assert_int_equal(o.nprobes, 2);
 	assert_string_equal(o.probes[0], "f(a:str)");
 	assert_string_equal(o.probes[1], "g");
+	assert_ok(&o, "libx.so:ns::Conn::send%return"); /* C++'s "::" is no separator */
+	assert_string_equal(o.binary, "libx.so");
+	assert_string_equal(o.probes[0], "ns::Conn::send%return");
+	assert_said(RUN(&o, "ns::fn"), "uptrace: no probe given after ns::fn\n"
+				       "Try 'uptrace --help'.\n");
 	assert_ok(&o, "-p", "1", "libc:malloc"); /* with -p or -c, OBJ:FUNC as before */
 	assert_null(o.binary);
 	assert_string_equal(o.probes[0], "libc:malloc");
