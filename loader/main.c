@@ -370,7 +370,8 @@ static void print_summary(struct session *s)
 			continue;
 		fprintf(stderr, "uptrace:   %s:%s%s  %llu events, %llu lost, %llu truncated, "
 				"%llu read faults\n",
-			probes[i]->binary, probes[i]->func, probe_is_return(probes[i]) ? "%return" : "",
+			probes[i]->binary, probes[i]->func,
+			probe_is_return(probes[i]) ? "%return" : "",
 			(unsigned long long)probes[i]->events,
 			(unsigned long long)probes[i]->drops,
 			(unsigned long long)probes[i]->truncated,

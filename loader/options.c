@@ -630,10 +630,12 @@ static int validate_words(struct options *o)
 	if (!o->command && !o->npids && o->nargs && (probe = split_binary_probe(w[0]))) {
 		o->binary = w[0];
 		w[0] = probe;
-	} else if ((o->command || o->npids) && names_binary(w[0], o->nargs, o->npids ? o->pids[0] : 0))
-		o->binary = *w++;
-	else if (!o->command && !o->npids)
+	} else if (o->command || o->npids) {
+		if (names_binary(w[0], o->nargs, o->npids ? o->pids[0] : 0))
+			o->binary = *w++;
+	} else {
 		o->binary = o->nargs ? *w++ : NULL;
+	}
 	o->probes = w;
 	o->nprobes = o->nargs - (w - o->args);
 	if (o->traces && !o->trace_all && !o->command && !o->npids) {

@@ -66,8 +66,8 @@ struct stats;
 struct stats_event;
 
 /*
- * Statistics over `probes` (the hidden entry halves of %return probes, PROBE_RETURN_ENTRY, are left out), ticking
- * every interval_ns from start_ns (CLOCK_MONOTONIC).
+ * Statistics over `probes` (the hidden entry halves of %return probes, PROBE_RETURN_ENTRY,
+ * are left out), ticking every interval_ns from start_ns (CLOCK_MONOTONIC).
  */
 int stats__new(struct probe **probes, uint32_t nprobes, uint64_t interval_ns, uint64_t start_ns,
 	       struct stats **out);

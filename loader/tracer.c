@@ -165,8 +165,8 @@ static int pair_returns(struct tracer *t)
 		for (j = 0; j < n; j++) {
 			e = t->probes[j];
 			/* the same function, probed where sp is still the entry sp */
-			if (e->kind == PROBE_ENTRY && !(e->spec.flags & UPT_SPEC_PUSH) && !e->moved_frame &&
-			    e->addr == r->addr && e->pid == r->pid &&
+			if (e->kind == PROBE_ENTRY && !(e->spec.flags & UPT_SPEC_PUSH) &&
+			    !e->moved_frame && e->addr == r->addr && e->pid == r->pid &&
 			    !strcmp(e->attach_path, r->attach_path))
 				break;
 		}

@@ -6,7 +6,8 @@
  * cover every way an argument is printed (scalars of each size, enums, bool, pointers,
  * "<optimized out>", str, bytes, msgpack, auto, hidden lengths), a %return probe of each
  * kind, the hidden entry half of a return probe (PROBE_RETURN_ENTRY), one with no arguments
- * and one with UPT_MAX_ARGS.  Names that need escaping make sure every name goes through the JSON writer.
+ * and one with UPT_MAX_ARGS.  Names that need escaping make sure every name goes through the
+ * JSON writer.
  * tests/fuzz/mkseeds.c writes a valid record for each of them as the seed corpus; the probe
  * index is the record's probe_id.
  */
