@@ -284,16 +284,24 @@ static int event_loop(struct session *s)
 	return 0;
 }
 
+/* The probes the user asked for: a %return is one, its hidden entry half none. */
+static uint32_t shown_probes(struct session *s)
+{
+	uint32_t n, i, count = 0;
+	struct probe **probes = tracer__probes(s->tracer, &n);
+
+	for (i = 0; i < n; i++)
+		count += probes[i]->kind == PROBE_ENTRY || probes[i]->kind == PROBE_RETURN;
+	return count;
+}
+
 /* For a person at a terminal: what is attached where, how long it took, how to stop. */
 static void banner(struct session *s, uint64_t ms)
 {
-	uint32_t n, i, uprobes = 0, traces = __builtin_popcount(s->opts.traces);
-	struct probe **probes = tracer__probes(s->tracer, &n);
+	uint32_t uprobes = shown_probes(s), traces = __builtin_popcount(s->opts.traces);
 	char what[160] = "", where[64];
 	const char *target = where;
 
-	for (i = 0; i < n; i++)
-		uprobes += probes[i]->kind == PROBE_ENTRY || probes[i]->kind == PROBE_RETURN;
 	if (uprobes)
 		snprintf(what, sizeof(what), "%u probe%s", uprobes, uprobes == 1 ? "" : "s");
 	if (traces)
@@ -600,7 +608,8 @@ int main(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto cleanup;
 	}
-	upt_info("tracing %u probe(s) and trace(s); Ctrl-C to stop", s.rctx.nprobes);
+	upt_info("tracing %u probe(s) and %d trace(s); Ctrl-C to stop", shown_probes(&s),
+		 __builtin_popcount(s.opts.traces));
 	banner(&s, now_ms() - t0);
 	if (s.opts.command && command__release(&s.cmd)) {
 		upt_err("cannot start %s", s.cmd.exe);

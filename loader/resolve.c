@@ -277,6 +277,9 @@ static int add_probe(struct target *t, struct tracer *tr, struct target_obj *o,
 		free(p);
 		return err;
 	}
+	/* an explicit fetch list is where the arguments come from, whatever typed them */
+	if (def->has_list && !def->ret)
+		from = "the fetch list";
 	upt_info("probe %s:%s%s: addr 0x%llx, file offset 0x%llx, %u argument(s)%s%s", p->binary,
 		 p->func, probe_is_return(p) ? "%return" : "", (unsigned long long)p->addr,
 		 (unsigned long long)p->offset, p->spec.nargs, from ? " from " : "", from ?: "");

@@ -771,6 +771,20 @@ test_lost_events_are_counted() {
 	grep -q "^uptrace: $delivered events, $lost lost" "$T/err" || fail "summary: $(tail -1 "$T/err")"
 }
 
+# -v counts the probes asked for: a %return is one probe (its hidden entry half is not), and
+# an explicit fetch list is where the arguments come from.
+test_verbose_counts_probes_as_asked() {
+	"$UPTRACE" -v -c "$FLB -n 1" 'flb_input_log_append%return' >out 2>err ||
+		fail "status $?: $(tail -3 err)"
+	eq "tracing line" "uptrace: tracing 1 probe(s) and 0 trace(s); Ctrl-C to stop" \
+		"$(grep '^uptrace: tracing ' err)"
+	"$UPTRACE" -v -c "$FLB -n 1" 'flb_input_log_append(tag:str, tag_len)' >out 2>err ||
+		fail "status $?: $(tail -3 err)"
+	eq "arguments" "2 argument(s) from the fetch list" \
+		"$(sed -n 's/^uptrace: probe .*, file offset 0x[0-9a-f]*, //p' err)"
+	eq "events" 1 "$(jq -r .args.tag_len out | wc -l)"
+}
+
 # --- bad input: one line, status 2, nothing attached ------------------------------------------
 
 
