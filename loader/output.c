@@ -220,6 +220,28 @@ static void put_buffer(struct emit *e, const struct arg_out *o, const uint8_t *d
 	}
 }
 
+/*
+ * A char array of `full` bytes, the first n captured: the text up to its first NUL, as C
+ * reads it; with none there, the n bytes, "truncated" and the array's length.
+ */
+static void put_chars(struct emit *e, const uint8_t *d, size_t n, uint64_t full)
+{
+	size_t k = strnlen((const char *)d, n);
+
+	if (k < n) {
+		emit_str(e, d, k);
+		return;
+	}
+	emit_map(e);
+	EMIT_KEY(e, "value");
+	emit_str(e, d, n);
+	EMIT_KEY(e, "truncated");
+	emit_bool(e, true);
+	EMIT_KEY(e, "length");
+	emit_u64(e, full);
+	emit_end(e);
+}
+
 void render_arg_emit(struct emit *e, const struct arg_out *o, const struct upt_arg_val *v,
 		     const uint8_t *data)
 {
@@ -253,6 +275,10 @@ void render_arg_emit(struct emit *e, const struct arg_out *o, const struct upt_a
 	}
 	if (v->flags & UPT_ARG_NULL) {
 		emit_null(e);
+		return;
+	}
+	if (o->rd == RD_CHARS) {
+		put_chars(e, data, v->len, cut ? v->full_len : v->len);
 		return;
 	}
 	if (!cut) {

@@ -402,6 +402,18 @@ static int build_members(struct probe *p, int i, const struct probe_def *def,
 	if (a->nderef == UPT_MAX_DEREF)
 		goto too_deep;
 	a->deref[a->nderef++] = pending;
+	if (cur.kind == SYM_T_CHAR_ARRAY && (f->type == FT_DEFAULT || f->type == FT_STR) &&
+	    !f->has_len) {
+		/* the array's bytes where they are: its address, then the whole array */
+		a->aflags |= UPT_ARGF_ADDR;
+		a->cap = UPT_CAP_BYTES;
+		a->len_kind = UPT_LEN_FIXED;
+		a->len_val = cur.size;
+		a->size = 8;
+		p->out[i].rd = RD_CHARS;
+		sym_type__free(&cur);
+		return 0;
+	}
 	err = type_out(p, i, &cur, f->type);
 	if (!err && f->has_len)
 		err = set_len(p, i, def, f, NULL, -1);

@@ -26,6 +26,7 @@ enum render {
 	RD_AUTO, /* msgpack, else UTF-8 text, else base64 */
 	RD_UNSUPPORTED, /* a parameter not passed in a general register */
 	RD_ENUM,	/* the enumerator's name (the number when none matches) */
+	RD_CHARS, /* a char array: text up to its first NUL, "truncated" when it has none */
 };
 
 struct sym_dwarf;

@@ -325,6 +325,10 @@ static __always_inline __u64 fetch_raw(const struct pt_regs *regs, const struct 
 		if (i >= a->nderef)
 			break;
 		addr = v + a->deref[i];
+		if (i + 1 == a->nderef && (a->aflags & UPT_ARGF_ADDR)) {
+			v = addr;
+			break;
+		}
 		ret = read_user_word(&v, addr, i + 1 == a->nderef ? a->size : 8);
 	}
 	if (ret) {

@@ -59,6 +59,10 @@ enum upt_cap {
 	UPT_CAP_BYTES,	    /* buffer at raw of a fixed length or of another argument's value */
 };
 
+/* upt_arg_spec.aflags */
+#define UPT_ARGF_ADDR (1u << 0) /* the last hop adds its offset and reads nothing: the value is
+				 * the address of what the expression names (an array member) */
+
 /* Length of a UPT_CAP_BYTES (or bounded UPT_CAP_STR) argument. */
 enum upt_len {
 	UPT_LEN_NONE = 0,
@@ -73,7 +77,8 @@ struct upt_arg_spec {
 	__u8 reg;      /* pt_regs word for UPT_LOC_REG / UPT_LOC_REG_DEREF */
 	__u8 size;     /* bytes of the raw value: 1, 2, 4 or 8 (read from memory, masked) */
 	__u8 nderef;   /* pointer hops after the location, each reads 8 bytes at ptr + deref */
-	__u8 pad[2];
+	__u8 aflags;   /* UPT_ARGF_* */
+	__u8 pad;
 	__s32 off;		      /* stack / deref offset, or constant */
 	__u32 len_val;		      /* see enum upt_len */
 	__u32 max_bytes;	      /* this argument's capture cap; 0: the probe's */

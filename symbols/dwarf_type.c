@@ -339,6 +339,21 @@ static bool is_char(Dwarf_Die *base)
 	return enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char || enc == DW_ATE_UTF;
 }
 
+/* char x[N] (or signed/unsigned char): one dimension, elements of char. */
+static bool is_char_array(Dwarf_Die *array)
+{
+	Dwarf_Die elem, bare, c;
+	int dims = 0;
+
+	if (dwarf_child(array, &c) == 0) {
+		do {
+			dims += dwarf_tag(&c) == DW_TAG_subrange_type;
+		} while (dwarf_siblingof(&c, &c) == 0);
+	}
+	return dims == 1 && sym_die_type(array, &elem) && strip_type(&elem, &bare) &&
+	       is_char(&bare);
+}
+
 static void classify_base(Dwarf_Die *t, struct sym_type *out)
 {
 	Dwarf_Attribute attr;
@@ -477,7 +492,7 @@ static int classify(struct sym_dwarf *d, Dwarf_Die *type, struct sym_type *out)
 		out->kind = SYM_T_STRUCT;
 		return 0;
 	case DW_TAG_array_type:
-		out->kind = SYM_T_ARRAY;
+		out->kind = is_char_array(&t) ? SYM_T_CHAR_ARRAY : SYM_T_ARRAY;
 		return 0;
 	default:
 		out->kind = SYM_T_OTHER;

@@ -31,6 +31,7 @@ enum sym_type_kind {
 	SYM_T_FLOAT,
 	SYM_T_STRUCT, /* struct / union (by value) */
 	SYM_T_ARRAY,
+	SYM_T_CHAR_ARRAY, /* a one-dimensional array of char: a string in place (char name[32]) */
 	SYM_T_OTHER,
 };
 

@@ -83,9 +83,10 @@
 #define NSEC_PER_SEC	 1000000000ull
 #define MSG_PREFIX_MAX	 32 /* "hello " + 20 digits + ' ' fits */
 
+/* As in Fluent Bit, the instance's name is an array in place: "dummy.0", "tail.0". */
 struct flb_input_instance {
 	int id;
-	const char *name;
+	char name[32];
 	uint64_t calls;
 };
 

@@ -178,7 +178,26 @@ test_dwarf_arguments_O0_and_O2() {
 			"$(jq -r 'select(.function == "dw_fact") | .retval' out | xargs)"
 		eq "$bin a double is not in a general register" '{"x":"<optimized out>","n":1}' \
 			"$(jq -c 'select(.function == "dw_scale") | .args' out)"
+		# char arrays in place: text up to the NUL; the 12 bytes of u_bytes have none
+		"$UPTRACE" -c "$FX/$bin" 'dw_append(ins->tag, ins->u_bytes)' >out 2>err ||
+			fail "status: $(cat err)"
+		eq "$bin char arrays" '{"ins->tag":"dummy.0","ins->u_bytes":{"value":"abcdefghijkl","truncated":true,"length":12}}' \
+			"$(jq -c '.args' out)"
+		# :str on an array names the same bytes, not a pointer read from them
+		"$UPTRACE" --max-bytes 4 -c "$FX/$bin" 'dw_append(ins->tag:str)' >out 2>err ||
+			fail "status: $(cat err)"
+		eq "$bin char array :str past --max-bytes" \
+			'{"ins->tag":{"value":"dumm","truncated":true,"length":16}}' "$(jq -c '.args' out)"
 	done
+}
+
+# The probe Fluent Bit users write first: which input appended, and its records.  flb-mini's
+# struct flb_input_instance has Fluent Bit's char name[32].
+test_flagship_instance_name() {
+	"$UPTRACE" -c "$FLB -n 3 -k 2" 'flb_input_log_append(ins->name, buf:msgpack[buf_size])' \
+		>out 2>err || fail "status $?: $(tail -3 err)"
+	eq "names" "dummy.0 dummy.0 dummy.0" "$(jq -r '.args["ins->name"]' out | xargs)"
+	eq "records per event" "2 2 2" "$(jq -r '.args.buf | length' out | xargs)"
 }
 
 test_dwarf_default_buffer_rule() {

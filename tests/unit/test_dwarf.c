@@ -841,7 +841,7 @@ static void test_members(void **state)
 		     8, &t);
 	sym_type__free(&t);
 	check_member(d, ins, "u_bytes", true, offsetof(struct dw_ins, u_bytes), "char [12]",
-		     SYM_T_ARRAY, 12, &t);
+		     SYM_T_CHAR_ARRAY, 12, &t);
 	sym_type__free(&t);
 	check_member(d, ins, "anon_b", true, offsetof(struct dw_ins, anon_b), "int", SYM_T_INT, 4,
 		     &t);
@@ -855,8 +855,8 @@ static void test_members(void **state)
 	sym_type__free(&t);
 	check_member(d, ins, "cb", true, offsetof(struct dw_ins, cb), "dw_cb_t", SYM_T_PTR, 8, &t);
 	sym_type__free(&t);
-	check_member(d, ins, "tag", true, offsetof(struct dw_ins, tag), "char [16]", SYM_T_ARRAY,
-		     16, &t);
+	check_member(d, ins, "tag", true, offsetof(struct dw_ins, tag), "char [16]",
+		     SYM_T_CHAR_ARRAY, 16, &t);
 	sym_type__free(&t);
 	/* ins->next->name: the pointer member leads on. */
 	check_member(d, ins, "next", true, offsetof(struct dw_ins, next), "struct dw_ins *",
@@ -869,7 +869,7 @@ static void test_members(void **state)
 	/* Through a typedef of the pointer. */
 	get_func(d, "dw-O2", "dw_typed", NULL, &g);
 	check_member(d, &g.params[0].type, "tag", true, offsetof(dw_ins_t, tag), "char [16]",
-		     SYM_T_ARRAY, 16, &t);
+		     SYM_T_CHAR_ARRAY, 16, &t);
 	sym_type__free(&t);
 
 	/* Errors: one message each. */

@@ -81,6 +81,24 @@ static void test_strings_and_bytes(void **state)
 	assert_string_equal(arg(RD_MSGPACK, 8, &v, NULL), "null");
 }
 
+/* A char array: text up to its first NUL; with none, the bytes, truncated, its length. */
+static void test_char_arrays(void **state)
+{
+	struct upt_arg_val v = { .raw = 0x1000, .len = 8, .slot = 8, .full_len = 8 };
+
+	assert_string_equal(arg(RD_CHARS, 8, &v, "tail.0\0\0"), "\"tail.0\"");
+	assert_string_equal(arg(RD_CHARS, 8, &v, "\0garbage"), "\"\"");
+	assert_string_equal(arg(RD_CHARS, 8, &v, "abcdefgh"),
+			    "{\"value\":\"abcdefgh\",\"truncated\":true,\"length\":8}");
+	/* cut by --max-bytes: the array's own length */
+	v.len = 4;
+	v.full_len = 32;
+	v.flags = UPT_ARG_TRUNC;
+	assert_string_equal(arg(RD_CHARS, 8, &v, "abcd"),
+			    "{\"value\":\"abcd\",\"truncated\":true,\"length\":32}");
+	assert_string_equal(arg(RD_CHARS, 8, &v, "ab\0d"), "\"ab\"");
+}
+
 static void test_truncated(void **state)
 {
 	struct upt_arg_val v = { .raw = 1, .len = 4, .slot = 4, .full_len = 9,
@@ -271,6 +289,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scalars),	    cmocka_unit_test(test_strings_and_bytes),
+		cmocka_unit_test(test_char_arrays),
 		cmocka_unit_test(test_truncated),   cmocka_unit_test(test_msgpack_values),
 		cmocka_unit_test(test_faults),	    cmocka_unit_test(test_record),
 		cmocka_unit_test(test_lying_records),
