@@ -44,7 +44,10 @@ static void print_loc(FILE *f, const struct sym_loc *l)
 		fprintf(f, "the constant %lld", (long long)l->off);
 		break;
 	default:
-		fprintf(f, "<optimized out>%s%s", l->why ? ": " : "", l->why ?: "");
+		if (l->why && !strncmp(l->why, "in %", 4))
+			fprintf(f, "%s, not readable by a uprobe", l->why);
+		else
+			fprintf(f, "<optimized out>%s%s", l->why ? ": " : "", l->why ?: "");
 		break;
 	}
 }

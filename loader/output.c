@@ -220,6 +220,22 @@ static void put_buffer(struct emit *e, const struct arg_out *o, const uint8_t *d
 	}
 }
 
+/* A float or double from its bits; JSON has no NaN or infinity: those are null. */
+static void put_float(struct emit *e, uint8_t size, uint64_t raw)
+{
+	uint32_t u32 = (uint32_t)raw;
+	double d;
+	float f;
+
+	if (size == 4) {
+		memcpy(&f, &u32, sizeof(f));
+		emit_float(e, f);
+	} else {
+		memcpy(&d, &raw, sizeof(d));
+		emit_double(e, d);
+	}
+}
+
 /*
  * A char array of `full` bytes, the first n captured: the text up to its first NUL, as C
  * reads it; with none there, the n bytes, "truncated" and the array's length.
@@ -247,6 +263,13 @@ void render_arg_emit(struct emit *e, const struct arg_out *o, const struct upt_a
 {
 	bool cut = v->flags & UPT_ARG_TRUNC;
 
+	if (o->unreadable) {
+		char what[64];
+		int n = snprintf(what, sizeof(what), "<%s: not readable by a uprobe>", o->unreadable);
+
+		emit_str(e, what, (size_t)n < sizeof(what) ? (size_t)n : sizeof(what) - 1);
+		return;
+	}
 	if (o->rd == RD_UNSUPPORTED || (v->flags & UPT_ARG_NOLOC)) {
 		EMIT_STR(e, "<optimized out>");
 		return;
@@ -267,6 +290,10 @@ void render_arg_emit(struct emit *e, const struct arg_out *o, const struct upt_a
 	}
 	if (o->rd == RD_ENUM) {
 		put_enum(e, o, v->raw);
+		return;
+	}
+	if (o->rd == RD_FLOAT) {
+		put_float(e, o->size, v->raw);
 		return;
 	}
 	if (o->rd < RD_STR) {

@@ -57,20 +57,42 @@ static const uint8_t dwarf_regs[] = {
 	REGW(r8), REGW(r9), REGW(r10), REGW(r11), REGW(r12), REGW(r13), REGW(r14), REGW(r15),
 };
 
+/* SysV: the first eight float and double arguments are passed in %xmm0..7. */
+static const char *const xmm_args[8] = {
+	"in %xmm0", "in %xmm1", "in %xmm2", "in %xmm3",
+	"in %xmm4", "in %xmm5", "in %xmm6", "in %xmm7",
+};
+
 /*
  * Where parameter n is at the probe address: its DWARF location when it has one (the value
- * in a register, or in memory at register + offset, or a constant), else the ABI slot.
+ * in a register, or in memory at register + offset, or a constant), else the ABI slot: the
+ * integer registers and the stack count the parameters that are not float or double,
+ * which go in %xmm registers a uprobe cannot read.  `o` (may be NULL) hears of such a
+ * register.
  */
-static void param_loc(struct upt_arg_spec *a, const struct proto *proto, int n)
+static void param_loc(struct upt_arg_spec *a, struct arg_out *o, const struct proto *proto,
+		      int n)
 {
 	const struct param *prm = proto && n < proto->nparams ? &proto->params[n] : NULL;
+	int gp = 0, fp = 0, j;
 
 	if (!prm || prm->loc == PARAM_LOC_ABI) {
-		abi_loc(a, n);
+		for (j = 0; prm && j < n; j++)
+			proto->params[j].cls == CT_FLOAT ? fp++ : gp++;
+		if (prm && prm->cls == CT_FLOAT) {
+			a->size = 8;
+			a->loc = UPT_LOC_NONE;
+			if (o && fp < (int)ARRAY_SIZE(xmm_args))
+				o->unreadable = xmm_args[fp];
+			return;
+		}
+		abi_loc(a, prm ? gp : n);
 		return;
 	}
 	a->size = 8;
 	a->loc = UPT_LOC_NONE;
+	if (o && prm->loc == PARAM_LOC_NONE && prm->why && !strncmp(prm->why, "in %", 4))
+		o->unreadable = prm->why;
 	if ((prm->loc == PARAM_LOC_REG || prm->loc == PARAM_LOC_MEM) &&
 	    (prm->reg < 0 || prm->reg >= (int)ARRAY_SIZE(dwarf_regs)))
 		return; /* a register pt_regs does not have: "<optimized out>" */
@@ -127,6 +149,9 @@ static void scalar_out(struct arg_out *o, struct upt_arg_spec *a, const struct p
 	case CT_INT:
 		o->rd = prm->is_signed ? RD_SIGNED : RD_UNSIGNED;
 		break;
+	case CT_FLOAT:
+		o->rd = RD_FLOAT;
+		break;
 	case CT_UNSUPPORTED:
 		o->rd = RD_UNSUPPORTED;
 		a->loc = UPT_LOC_NONE;
@@ -135,7 +160,8 @@ static void scalar_out(struct arg_out *o, struct upt_arg_spec *a, const struct p
 		o->rd = RD_PTR;
 		break;
 	}
-	o->size = prm->cls == CT_INT || prm->cls == CT_BOOL ? prm->size : 8;
+	o->size = prm->cls == CT_INT || prm->cls == CT_BOOL || prm->cls == CT_FLOAT ? prm->size
+										       : 8;
 	a->size = o->size;
 }
 
@@ -227,7 +253,7 @@ static int fetch_index(struct probe *p, const struct probe_def *def, const struc
 	if (argn(name) >= 0)
 		abi_loc(a, n);
 	else
-		param_loc(a, proto, n);
+		param_loc(a, NULL, proto, n);
 	p->out[i].name = strdup(name);
 	p->out[i].rd = RD_HIDDEN;
 	p->out[i].size = 8;
@@ -325,6 +351,11 @@ static int type_out(struct probe *p, int i, const struct sym_type *t, enum fetch
 	case SYM_T_PTR:
 		prm.cls = CT_PTR;
 		break;
+	case SYM_T_FLOAT:
+		if (t->size != 4 && t->size != 8)
+			return -EINVAL;
+		prm.cls = CT_FLOAT;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -417,9 +448,16 @@ static int build_members(struct probe *p, int i, const struct probe_def *def,
 	err = type_out(p, i, &cur, f->type);
 	if (!err && f->has_len)
 		err = set_len(p, i, def, f, NULL, -1);
-	else if (err == -EINVAL)
+	else if (err == -EINVAL && (cur.kind == SYM_T_STRUCT || cur.kind == SYM_T_ARRAY))
 		err = spec_error(def, f, "'%s' is a struct or array: name one of its members",
 				 f->text);
+	else if (err == -EINVAL) {
+		char what[512];
+
+		snprintf(what, sizeof(what), "'%s' is a %s, which uptrace cannot print yet",
+			 f->text, cur.name ?: "value of an unknown type");
+		err = spec_error(def, f, "%s", what);
+	}
 	a->size = a->cap == UPT_CAP_SCALAR ? p->out[i].size : 8;
 	sym_type__free(&cur);
 	return err;
@@ -457,7 +495,7 @@ static int build_fetch(struct probe *p, const struct probe_def *def, const struc
 	if (!o->name)
 		return -ENOMEM;
 	if (pi >= 0)
-		param_loc(a, proto, pi);
+		param_loc(a, o, proto, pi);
 	else
 		abi_loc(a, n);
 	if (f->nmembers)
@@ -484,7 +522,7 @@ static int build_from_proto(struct probe *p, const struct probe_def *def,
 		p->out[i].name = strdup(proto->params[i].name);
 		if (!p->out[i].name)
 			return -ENOMEM;
-		param_loc(&p->spec.args[i], proto, i);
+		param_loc(&p->spec.args[i], &p->out[i], proto, i);
 		default_type(proto, i, &p->out[i], &p->spec.args[i], &len_param);
 		p->spec.nargs++;
 		if (p->out[i].rd == RD_SIGNED || p->out[i].rd == RD_UNSIGNED) {
@@ -548,6 +586,11 @@ static int build_ret(struct probe *p, const struct probe_def *def, const struct 
 	one.params = &ret;
 	one.nparams = 1;
 	default_type(&one, 0, o, a, &len_param);
+	if (ret.cls == CT_FLOAT) {
+		/* SysV returns float and double in %xmm0 */
+		a->loc = UPT_LOC_NONE;
+		o->unreadable = xmm_args[0];
+	}
 	err = f && f->has_len ? set_len(p, 0, def, f, NULL, -1) : 0;
 	param__free(&ret);
 	return err;

@@ -27,6 +27,7 @@ enum render {
 	RD_UNSUPPORTED, /* a parameter not passed in a general register */
 	RD_ENUM,	/* the enumerator's name (the number when none matches) */
 	RD_CHARS, /* a char array: text up to its first NUL, "truncated" when it has none */
+	RD_FLOAT, /* a float (size 4) or double (size 8), from its bits */
 };
 
 struct sym_dwarf;
@@ -41,6 +42,8 @@ struct arg_out {
 	uint8_t size; /* bytes of a scalar, for sign extension */
 	struct sym_enumerator *enums; /* RD_ENUM */
 	size_t nenums;
+	const char *unreadable; /* "in %xmm0": the value is there, where a uprobe cannot read
+				 * it (static storage); NULL otherwise */
 };
 
 /* What a probe is: every struct probe is exactly one of these. */

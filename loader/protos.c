@@ -134,8 +134,12 @@ static void classify(struct param *p, const char *type, int nptr)
 			p->cls = CT_PTR;
 		return;
 	}
-	if (!strcmp(word, "float") || !strcmp(word, "double") || strstr(type, "struct ") ||
-	    strstr(type, "union ")) {
+	if ((!strcmp(word, "float") || !strcmp(word, "double")) && !strstr(type, "long")) {
+		p->cls = CT_FLOAT;
+		p->size = !strcmp(word, "float") ? 4 : 8;
+		return;
+	}
+	if (!strcmp(word, "double") || strstr(type, "struct ") || strstr(type, "union ")) {
 		p->cls = CT_UNSUPPORTED;
 		return;
 	}
@@ -261,6 +265,9 @@ static void classify_dwarf(struct param *p, const struct sym_type *t)
 		break;
 	case SYM_T_PTR:
 		p->cls = CT_PTR;
+		break;
+	case SYM_T_FLOAT:
+		p->cls = t->size == 4 || t->size == 8 ? CT_FLOAT : CT_UNSUPPORTED;
 		break;
 	default:
 		p->cls = CT_UNSUPPORTED;

@@ -80,7 +80,8 @@ enum ctype_class {
 	CT_CHAR_PTR,  /* char *, const char *, unsigned char * */
 	CT_VOID_PTR,  /* void * */
 	CT_PTR,	      /* any other pointer */
-	CT_UNSUPPORTED, /* floating point, struct by value: not in a general register */
+	CT_FLOAT,     /* float or double (size 4 or 8) */
+	CT_UNSUPPORTED, /* long double, struct by value: not in a general register */
 };
 
 /* Where a parameter is at the probe address. */

@@ -48,12 +48,18 @@ static void loc_none(struct sym_loc *l, const char *why)
 /* NULL when BPF can read register `reg` from pt_regs, else why not. */
 static const char *reg_unreadable(const struct sym_dwarf *d, uint64_t reg)
 {
+	static const char *const xmm[16] = {
+		"in %xmm0", "in %xmm1", "in %xmm2",   "in %xmm3",   "in %xmm4",	  "in %xmm5",
+		"in %xmm6", "in %xmm7", "in %xmm8",   "in %xmm9",   "in %xmm10", "in %xmm11",
+		"in %xmm12", "in %xmm13", "in %xmm14", "in %xmm15",
+	};
+
 	switch (d->machine) {
 	case EM_X86_64:
 		if (reg < X86_64_NGPR)
 			return NULL;
 		if (reg >= 17 && reg <= 32)
-			return "in an XMM register";
+			return xmm[reg - 17];
 		if (reg >= 33 && reg <= 40)
 			return "in an x87 register";
 		if (reg >= 41 && reg <= 48)

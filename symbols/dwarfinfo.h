@@ -64,9 +64,10 @@ struct sym_loc {
 	enum sym_loc_kind kind;
 	int reg;
 	int64_t off;
-	const char *why; /* for SYM_LOC_NONE: a short reason ("optimized out", "in an XMM
-			  * register", "not available at this address (no location list
-			  * entry)") - static storage */
+	const char *why; /* for SYM_LOC_NONE: a short reason ("optimized out", "in %xmm0",
+			  * "not available at this address (no location list entry)") -
+			  * static storage.  "in %REG": the value is there, in a register
+			  * a uprobe cannot read */
 };
 
 struct sym_param {

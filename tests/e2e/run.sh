@@ -165,7 +165,8 @@ test_dwarf_arguments_O0_and_O2() {
 		check_eight $bin
 		"$UPTRACE" -c "$FX/$bin" \
 			'dw_append(ins->id, ins->p_ins.flags, ins->p_ins.label, ins->next, ins->color, tag_len)' \
-			dw_color_name 'dw_color_name%return' 'dw_fact%return' dw_scale >out 2>err ||
+			dw_color_name 'dw_color_name%return' 'dw_fact%return' dw_scale 'dw_scale%return' \
+			>out 2>err ||
 			fail "status: $(cat err)"
 		eq "$bin members" '{"ins->id":1,"ins->p_ins.flags":3,"ins->p_ins.label":null,"ins->next":null,"ins->color":"DW_RED","tag_len":3}' \
 			"$(jq -c 'select(.function == "dw_append") | .args' out)"
@@ -176,8 +177,17 @@ test_dwarf_arguments_O0_and_O2() {
 		# gcc -O2 turns the recursion into a loop: one return
 		eq "$bin recursion" "$([ $bin = dw-O0 ] && echo 1 2 6 24 || echo 24)" \
 			"$(jq -r 'select(.function == "dw_fact") | .retval' out | xargs)"
-		eq "$bin a double is not in a general register" '{"x":"<optimized out>","n":1}' \
-			"$(jq -c 'select(.function == "dw_scale") | .args' out)"
+		# a double: a number where it is in memory (-O0, after the prologue); in %xmm
+		# (-O2, and every double return) a uprobe cannot read it, and says so
+		eq "$bin a double" "$([ $bin = dw-O0 ] && echo '{"x":1.5,"n":1}' ||
+			echo '{"x":"<in %xmm0: not readable by a uprobe>","n":1}')" \
+			"$(jq -c 'select(.function == "dw_scale" and .event_type == "uprobe") | .args' out)"
+		eq "$bin a double return" '"<in %xmm0: not readable by a uprobe>"' \
+			"$(jq -c 'select(.function == "dw_scale" and .event_type == "uretprobe") | .retval' out)"
+		"$UPTRACE" -c "$FX/$bin" 'dw_append(ins->ratio, ins->frac)' >out 2>err ||
+			fail "status: $(cat err)"
+		eq "$bin double and float members" '{"ins->ratio":0.25,"ins->frac":-1.5}' \
+			"$(jq -c '.args' out)"
 		# char arrays in place: text up to the NUL; the 12 bytes of u_bytes have none
 		"$UPTRACE" -c "$FX/$bin" 'dw_append(ins->tag, ins->u_bytes)' >out 2>err ||
 			fail "status: $(cat err)"
@@ -251,6 +261,8 @@ test_gcc_clone_by_its_base_name() {
 test_dwarf_errors() {
 	expect_usage_error "has no member 'nosuch' (members: id, name, p_ins" "$FX/dw-O2" 'dw_append(ins->nosuch)'
 	expect_usage_error "'ins->p_ins' is a struct or array" "$FX/dw-O2" 'dw_append(ins->p_ins)'
+	expect_usage_error "'ins->wide' is a long double, which uptrace cannot print yet" \
+		"$FX/dw-O2" 'dw_append(ins->wide)'
 	expect_usage_error "needs DWARF" "$FLB_STRIPPED" 'flb_input_log_append(ins->name)'
 }
 

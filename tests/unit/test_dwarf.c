@@ -520,7 +520,7 @@ static void test_double_in_xmm(void **state)
 	assert_int_equal(f.ret.kind, SYM_T_FLOAT);
 	assert_param(&f.params[0], "x", "double", SYM_T_FLOAT, 8, false);
 	assert_loc(&f.params[0], NONE, 0, 0);
-	assert_string_equal(f.params[0].loc.why, "in an XMM register");
+	assert_string_equal(f.params[0].loc.why, "in %xmm0");
 	/* The integer after it still takes the first integer register. */
 	assert_loc(&f.params[1], REG, RDI, 0);
 	sym_fn_info__free(&f);

@@ -81,6 +81,32 @@ static void test_strings_and_bytes(void **state)
 	assert_string_equal(arg(RD_MSGPACK, 8, &v, NULL), "null");
 }
 
+/* float and double from their bits; a value in %xmm says where it is, not "optimized out" */
+static void test_floats_and_unreadable(void **state)
+{
+	struct upt_arg_val v = { .raw = 0x3fd0000000000000ull }; /* 0.25 */
+	struct arg_out o = { .name = "x", .rd = RD_FLOAT, .size = 8 };
+	struct obuf ob;
+
+	ob_init(&ob);
+	render_arg(&ob, &o, &v, NULL);
+	ob_putc(&ob, '\0');
+	assert_string_equal(ob.buf, "0.25");
+	ob_reset(&ob);
+	o.size = 4;
+	v.raw = 0xbfc00000; /* -1.5f */
+	render_arg(&ob, &o, &v, NULL);
+	ob_putc(&ob, '\0');
+	assert_string_equal(ob.buf, "-1.5");
+	ob_reset(&ob);
+	v.flags = UPT_ARG_NOLOC;
+	o.unreadable = "in %xmm3";
+	render_arg(&ob, &o, &v, NULL);
+	ob_putc(&ob, '\0');
+	assert_string_equal(ob.buf, "\"<in %xmm3: not readable by a uprobe>\"");
+	ob_free(&ob);
+}
+
 /* A char array: text up to its first NUL; with none, the bytes, truncated, its length. */
 static void test_char_arrays(void **state)
 {
@@ -290,6 +316,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scalars),	    cmocka_unit_test(test_strings_and_bytes),
 		cmocka_unit_test(test_char_arrays),
+		cmocka_unit_test(test_floats_and_unreadable),
 		cmocka_unit_test(test_truncated),   cmocka_unit_test(test_msgpack_values),
 		cmocka_unit_test(test_faults),	    cmocka_unit_test(test_record),
 		cmocka_unit_test(test_lying_records),

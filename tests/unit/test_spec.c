@@ -173,8 +173,15 @@ static void test_proto_parse(void **state)
 	assert_int_equal(p.params[0].size, 2);
 	assert_false(p.params[0].is_signed);
 	assert_int_equal(p.params[1].cls, CT_BOOL);
-	assert_int_equal(p.params[2].cls, CT_UNSUPPORTED);
+	assert_int_equal(p.params[2].cls, CT_FLOAT);
+	assert_int_equal(p.params[2].size, 8);
 	assert_int_equal(p.params[3].cls, CT_PTR);
+	proto__free(&p);
+	assert_int_equal(proto_parse("void f(float a, long double b, struct s c)", &p), 0);
+	assert_int_equal(p.params[0].cls, CT_FLOAT);
+	assert_int_equal(p.params[0].size, 4);
+	assert_int_equal(p.params[1].cls, CT_UNSUPPORTED);
+	assert_int_equal(p.params[2].cls, CT_UNSUPPORTED);
 	proto__free(&p);
 	assert_int_equal(proto_parse("int f(void)", &p), 0);
 	assert_int_equal(p.nparams, 0);
