@@ -552,16 +552,23 @@ void event_render(const struct event *ev, struct emit *e)
 	}
 }
 
+void event_render_line(const struct event *ev, struct obuf *ob, enum emit_format fmt)
+{
+	struct emit e;
+
+	emit_init(&e, ob, fmt);
+	event_render(ev, &e);
+	if (fmt == EMIT_JSON)
+		ob_putc(ob, '\n');
+}
+
 struct probe *render_record(struct render_ctx *ctx, struct obuf *ob, const void *data,
 			    size_t size)
 {
 	struct event ev;
-	struct emit e;
 
 	if (event_from_record(ctx, data, size, &ev))
 		return NULL;
-	emit_init(&e, ob, EMIT_JSON);
-	event_render(&ev, &e);
-	ob_putc(ob, '\n');
+	event_render_line(&ev, ob, EMIT_JSON);
 	return ev.probe;
 }

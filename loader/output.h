@@ -59,6 +59,8 @@ int event_from_record(struct render_ctx *ctx, const void *data, size_t size, str
 void event_lost(struct probe *p, uint64_t count, struct event *ev);
 /* Write the event as one map. */
 void event_render(const struct event *ev, struct emit *e);
+/* Append the event to ob in fmt as a sink writes it: one map, and '\n' after it in JSON. */
+void event_render_line(const struct event *ev, struct obuf *ob, enum emit_format fmt);
 
 /* One record as one NDJSON line in ob (for tests and benchmarks); its probe, or NULL. */
 struct probe *render_record(struct render_ctx *ctx, struct obuf *ob, const void *data,

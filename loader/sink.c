@@ -68,12 +68,8 @@ int sinks__add_forward(struct sinks *ss, struct forward *fwd, const char *tag)
 static bool render(struct obuf *ob, enum emit_format fmt, const struct event *ev)
 {
 	size_t mark = ob->len;
-	struct emit e;
 
-	emit_init(&e, ob, fmt);
-	event_render(ev, &e);
-	if (fmt == EMIT_JSON)
-		ob_putc(ob, '\n');
+	event_render_line(ev, ob, fmt);
 	if (ob_ok(ob))
 		return true;
 	/* what was rendered before is whole; this event is not */

@@ -141,14 +141,10 @@ static bool render(struct render_ctx *ctx, struct obuf *ob, enum emit_format fmt
 		   const void *rec, size_t size)
 {
 	struct event ev;
-	struct emit e;
 
 	if (event_from_record(ctx, rec, size, &ev))
 		return false;
-	emit_init(&e, ob, fmt);
-	event_render(&ev, &e);
-	if (fmt == EMIT_JSON)
-		ob_putc(ob, '\n');
+	event_render_line(&ev, ob, fmt);
 	return ob_ok(ob);
 }
 
