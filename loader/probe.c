@@ -77,8 +77,12 @@ static void param_loc(struct upt_arg_spec *a, struct arg_out *o, const struct pr
 	int gp = 0, fp = 0, j;
 
 	if (!prm || prm->loc == PARAM_LOC_ABI) {
-		for (j = 0; prm && j < n; j++)
-			proto->params[j].cls == CT_FLOAT ? fp++ : gp++;
+		for (j = 0; prm && j < n; j++) {
+			if (proto->params[j].cls == CT_FLOAT)
+				fp++;
+			else
+				gp++;
+		}
 		if (prm && prm->cls == CT_FLOAT) {
 			a->size = 8;
 			a->loc = UPT_LOC_NONE;
