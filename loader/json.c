@@ -194,6 +194,46 @@ static char *put_ascii(char *o, uint8_t b)
 	return o;
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/*
+ * Copy the bytes from *pp on that stand for themselves, up to the first that does not (or
+ * end).  SSE2 (every x86-64) checks 16 a time: a signed compare with 0x20 finds both the
+ * control characters and the bytes >= 0x80.  The caller has room for 16 bytes at *po
+ * whenever 16 are left to read.
+ */
+static inline void copy_plain(const uint8_t **pp, char **po, const uint8_t *end)
+{
+	const uint8_t *p = *pp;
+	char *o = *po;
+
+#if defined(__SSE2__)
+	while (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const void *)p);
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+				     _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+						  _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')))));
+
+		_mm_storeu_si128((void *)o, x);
+		if (m) {
+			m = (unsigned)__builtin_ctz(m);
+			*pp = p + m;
+			*po = o + m;
+			return;
+		}
+		p += 16;
+		o += 16;
+	}
+#endif
+	while (p < end && plain[*p])
+		*o++ = (char)*p++;
+	*pp = p;
+	*po = o;
+}
+
 void ob_json_str(struct obuf *ob, const void *s, size_t n)
 {
 	const uint8_t *p = s, *end = p + n;
@@ -209,8 +249,7 @@ void ob_json_str(struct obuf *ob, const void *s, size_t n)
 	*o++ = '"';
 	while (p < end) {
 		/* bytes that need nothing (most text), copied as they are found */
-		while (p < end && plain[*p])
-			*o++ = (char)*p++;
+		copy_plain(&p, &o, end);
 		if (p == end)
 			break;
 		if (*p < 0x80) {
@@ -271,13 +310,24 @@ void ob_json_float(struct obuf *ob, float v)
 	put_real(ob, v, true);
 }
 
-/* Decimal digits of v, written backwards ending at `end`; returns the first digit. */
+/* "00".."99" */
+#define D2(t) #t "0" #t "1" #t "2" #t "3" #t "4" #t "5" #t "6" #t "7" #t "8" #t "9"
+static const char digit_pairs[201] = D2(0) D2(1) D2(2) D2(3) D2(4) D2(5) D2(6) D2(7) D2(8) D2(9);
+
+/* Decimal digits of v, written backwards ending at `end`, two a step; the first digit. */
 static char *fmt_u64(char *end, uint64_t v)
 {
-	do {
-		*--end = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		end -= 2;
+		memcpy(end, &digit_pairs[v % 100 * 2], 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, &digit_pairs[v * 2], 2);
+	} else {
+		*--end = (char)('0' + v);
+	}
 	return end;
 }
 
@@ -354,20 +404,13 @@ static inline char *b64_three(char *o, uint32_t w)
 	return o + 4;
 }
 
-void ob_json_base64(struct obuf *ob, const void *p, size_t n)
+/* The table way, for the n bytes at s (n a multiple of 3 up to the last group). */
+static char *b64_scalar(char *o, const uint8_t *s, size_t n)
 {
-	const uint8_t *s = p;
 	size_t i = 0;
 	uint32_t w;
 	uint64_t x;
-	char *o;
 
-	if (n / 3 >= (SIZE_MAX - 8) / 4 || !ob_reserve(ob, (n + 2) / 3 * 4 + 2)) {
-		ob->oom = true;
-		return;
-	}
-	o = ob->buf + ob->len;
-	*o++ = '"';
 	/* 6 bytes a round from one 8-byte big-endian load (the 2 bytes beyond are not used) */
 	for (; i + 8 <= n; i += 6) {
 		memcpy(&x, s + i, 8);
@@ -384,6 +427,82 @@ void ob_json_base64(struct obuf *ob, const void *p, size_t n)
 		if (i + 1 == n)
 			o[-2] = '=';
 	}
+	return o;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/*
+ * AVX2: 24 bytes to 32 characters a round, the method of Mula and Lemire ("Faster Base64
+ * Encoding and Decoding Using AVX2 Instructions", 2018).  Each 128-bit lane takes 12 bytes;
+ * a byte shuffle makes every 3-byte group b,a,c,b so that the four 6-bit fields sit in the
+ * 16-bit halves at known bits, two multiplies move them to the bottom of their bytes, and
+ * the field values become characters by adding an offset picked from a 16-entry table by
+ * their range (A-Z, a-z, 0-9, '+', '/').  Reads 28 bytes a round (16 at +0 and at +12).
+ */
+__attribute__((target("avx2"))) static size_t b64_avx2(char *o, const uint8_t *s, size_t n)
+{
+	const __m256i shuf = _mm256_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10,
+					      1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10);
+	const __m256i lut = _mm256_setr_epi8(71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19,
+					     -16, 65, 0, 0, 71, -4, -4, -4, -4, -4, -4, -4, -4,
+					     -4, -4, -19, -16, 65, 0, 0);
+	size_t i = 0;
+
+	for (; i + 28 <= n; i += 24, o += 32) {
+		__m256i in = _mm256_inserti128_si256(
+			_mm256_castsi128_si256(_mm_loadu_si128((const void *)(s + i))),
+			_mm_loadu_si128((const void *)(s + i + 12)), 1);
+		__m256i t, idx, off;
+
+		in = _mm256_shuffle_epi8(in, shuf);
+		/* fields 0 and 2 (bits 15..10 of the low half, 11..6 of the high) to bits 5..0 */
+		t = _mm256_mulhi_epu16(_mm256_and_si256(in, _mm256_set1_epi32(0x0fc0fc00)),
+				       _mm256_set1_epi32(0x04000040));
+		/* fields 1 and 3 (bits 9..4, 5..0) to bits 13..8 */
+		idx = _mm256_or_si256(t, _mm256_mullo_epi16(
+						 _mm256_and_si256(in, _mm256_set1_epi32(0x003f03f0)),
+						 _mm256_set1_epi32(0x01000010)));
+		/* 0..25 -> 13, 26..51 -> 0, 52..63 -> 1..12: the offset's entry in lut */
+		off = _mm256_or_si256(_mm256_subs_epu8(idx, _mm256_set1_epi8(51)),
+				      _mm256_and_si256(_mm256_cmpgt_epi8(_mm256_set1_epi8(26), idx),
+						       _mm256_set1_epi8(13)));
+		_mm256_storeu_si256((void *)o,
+				    _mm256_add_epi8(idx, _mm256_shuffle_epi8(lut, off)));
+	}
+	return i;
+}
+
+static bool have_avx2(void)
+{
+	static int have = -1;
+
+	if (have < 0)
+		have = __builtin_cpu_supports("avx2") ? 1 : 0;
+	return have;
+}
+#endif
+
+void ob_json_base64(struct obuf *ob, const void *p, size_t n)
+{
+	const uint8_t *s = p;
+	size_t done = 0;
+	char *o;
+
+	if (n / 3 >= (SIZE_MAX - 8) / 4 || !ob_reserve(ob, (n + 2) / 3 * 4 + 2)) {
+		ob->oom = true;
+		return;
+	}
+	o = ob->buf + ob->len;
+	*o++ = '"';
+#if defined(__x86_64__)
+	if (n >= 28 && have_avx2()) {
+		done = b64_avx2(o, s, n);
+		o += done / 3 * 4;
+	}
+#endif
+	o = b64_scalar(o, s + done, n - done);
 	*o++ = '"';
 	ob->len = (size_t)(o - ob->buf);
 }
@@ -421,14 +540,15 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* v in exactly `width` digits, zero-padded (v < 10^width). */
 static char *put_dec(char *o, unsigned v, int width)
 {
-	int i;
+	int i = width;
 
-	for (i = width - 1; i >= 0; i--) {
-		o[i] = (char)('0' + v % 10);
-		v /= 10;
-	}
+	for (; i >= 2; i -= 2, v /= 100)
+		memcpy(o + i - 2, &digit_pairs[v % 100 * 2], 2);
+	if (i)
+		o[0] = (char)('0' + v % 10);
 	return o + width;
 }
 

@@ -5,6 +5,7 @@
  * Every case compares the exact text written.  Bytes under test are copied into a heap
  * block of exactly their size so ASan catches any read past them.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -198,6 +199,49 @@ static void test_str_invalid_utf8(void **state)
 	assert_string_equal(JSTR(fx, "\xff\xf0\x9f\x98\x80"), "\"\\u00ff\xf0\x9f\x98\x80\"");
 }
 
+/*
+ * Long strings take 16 bytes a round: one byte of every value at every position of a
+ * 40-byte line (before, inside and after a round), and a 2-byte sequence across a round's
+ * end, come out as in a short string.
+ */
+static void test_str_long(void **state)
+{
+	static const char *const esc[32] = {
+		['\b'] = "\\b", ['\t'] = "\\t", ['\n'] = "\\n", ['\f'] = "\\f", ['\r'] = "\\r",
+	};
+	struct fx *fx = *state;
+	char in[40], want[64 + 16];
+	unsigned b, k;
+
+	for (b = 0; b < 256; b++) {
+		for (k = 0; k < sizeof(in); k++) {
+			char mid[8];
+
+			memset(in, 'a', sizeof(in));
+			in[k] = (char)b;
+			if (b == '"' || b == '\\')
+				snprintf(mid, sizeof(mid), "\\%c", b);
+			else if (b < 0x20 && esc[b])
+				snprintf(mid, sizeof(mid), "%s", esc[b]);
+			else if (b < 0x20 || b >= 0x80)
+				snprintf(mid, sizeof(mid), "\\u%04x", b);
+			else
+				snprintf(mid, sizeof(mid), "%c", b);
+			snprintf(want, sizeof(want), "\"%.*s%s%.*s\"", (int)k, in, mid,
+				 (int)(sizeof(in) - k - 1), in + k + 1);
+			assert_string_equal(jstr(fx, in, sizeof(in)), want);
+		}
+	}
+	for (k = 0; k + 2 <= sizeof(in); k++) {
+		memset(in, 'z', sizeof(in));
+		memcpy(in + k, "\xc3\xa9", 2);
+		memcpy(want, "\"", 1);
+		memcpy(want + 1, in, sizeof(in));
+		memcpy(want + 1 + sizeof(in), "\"", 2);
+		assert_string_equal(jstr(fx, in, sizeof(in)), want);
+	}
+}
+
 static void test_utf8_valid(void **state)
 {
 	assert_true(utf8_valid("", 0));
@@ -344,6 +388,19 @@ static void test_integers_and_hex(void **state)
 	assert_string_equal(take(fx), "0");
 	ob_json_u64(ob, 42);
 	assert_string_equal(take(fx), "42");
+	{
+		/* every digit count, and the ends of the two-digit steps */
+		static const uint64_t v[] = {9, 10, 99, 100, 101, 999, 1000, 10203, 123456,
+					     9999999, 10000000, 4294967295u, 1000000000000000000u};
+		char want[32];
+		size_t i;
+
+		for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+			snprintf(want, sizeof(want), "%" PRIu64, v[i]);
+			ob_json_u64(ob, v[i]);
+			assert_string_equal(take(fx), want);
+		}
+	}
 	ob_json_u64(ob, UINT64_MAX);
 	assert_string_equal(take(fx), "18446744073709551615");
 	ob_json_s64(ob, 0);
@@ -392,6 +449,61 @@ static void test_base64(void **state)
 	assert_string_equal(take(fx), "\"//79\"");
 	ob_json_base64(&fx->ob, hi, 5);
 	assert_string_equal(take(fx), "\"//79ABA=\"");
+}
+
+/* base64 the slow, obvious way: 6 bits at a time. */
+static char *ref_base64(const uint8_t *s, size_t n)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = malloc((n + 2) / 3 * 4 + 3), *o = out;
+	size_t bit;
+
+	assert_non_null(out);
+	*o++ = '"';
+	for (bit = 0; bit < n * 8; bit += 6) {
+		unsigned v = 0, k;
+
+		for (k = 0; k < 6; k++) {
+			size_t b = bit + k;
+
+			v = v << 1 | (b < n * 8 ? (s[b / 8] >> (7 - b % 8)) & 1 : 0);
+		}
+		*o++ = abc[v];
+	}
+	while ((o - out - 1) % 4)
+		*o++ = '=';
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+/*
+ * Every length from 0 to 300 at every start offset 0..3, of bytes covering all 256 values:
+ * the long rounds (24 bytes with AVX2, 6 without) and every tail, against the obvious way.
+ */
+static void test_base64_long(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t src[304 + 3];
+	size_t n, off, i;
+
+	for (i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 167 + 13);
+	for (off = 0; off < 4; off++) {
+		for (n = 0; n <= 300; n++) {
+			uint8_t *copy = malloc(n ? n : 1); /* exact size: ASan sees any overread */
+			char *want;
+
+			assert_non_null(copy);
+			memcpy(copy, src + off, n);
+			want = ref_base64(copy, n);
+			ob_json_base64(&fx->ob, copy, n);
+			assert_string_equal(take(fx), want);
+			free(want);
+			free(copy);
+		}
+	}
 }
 
 static const char *jtime(struct fx *fx, int64_t sec, uint32_t nsec)
@@ -475,11 +587,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_str_control_chars, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_str_valid_utf8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_str_invalid_utf8, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_str_long, setup, teardown),
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test_setup_teardown(test_double, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_float, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_integers_and_hex, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_base64, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_base64_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_time_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_time_negative, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_time_out_of_range, setup, teardown),
