@@ -239,10 +239,14 @@ static int event_loop(struct session *s)
 
 	while (running && !exiting && !s->out_closed) {
 		timeout = idle_ms;
-		/* come back when the oldest held record is due */
+		/*
+		 * come back when the oldest held record is due, but not sooner than in 1 ms:
+		 * under a steady flow one is always about due, and waking for each would take
+		 * the records a few at a time (the release after this wait takes the overdue)
+		 */
 		held = reorder__timeout_ms(s->reorder, reorder_now_ns());
 		if (held >= 0 && held < timeout)
-			timeout = held;
+			timeout = held > 1 ? held : 1;
 		held = s->stats ? stats__timeout_ms(s->stats, upt_mono_ns()) : -1;
 		if (held >= 0 && held < timeout)
 			timeout = held;

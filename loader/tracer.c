@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -75,6 +76,7 @@ struct tracer {
 	struct upt_uprobes_bpf *uskel; /* the one without kernel traces, without -t */
 	struct bpf_view bpf;
 	struct ring_buffer *rb;
+	int epfd;	    /* the ring's map fd, edge-triggered: readable after a wakeup only */
 	size_t batch_bytes; /* of records handed over in this tracer__consume() */
 	int batch_records;
 	struct probe **probes;
@@ -99,6 +101,7 @@ int tracer__new(const struct tracer_opts *opts, struct tracer **out)
 	if (!t)
 		return -ENOMEM;
 	t->opts = *opts;
+	t->epfd = -1;
 	t->t_new = upt_mono_ns();
 	*out = t;
 	return 0;
@@ -470,6 +473,20 @@ int tracer__load(struct tracer *t)
 		upt_err("cannot map the ring buffer: %s", strerror(-err));
 		return err;
 	}
+	/*
+	 * libbpf's epoll fd is level-triggered: a ring buffer polls readable while it holds a
+	 * record, so under load the loop would come back for every few records.  Ours is
+	 * edge-triggered: readable when the BPF side wakes us (once per --wake-ms, or when the
+	 * ring is a quarter full), and the loop takes whole batches.
+	 */
+	t->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (t->epfd < 0 ||
+	    epoll_ctl(t->epfd, EPOLL_CTL_ADD, bpf_map__fd(t->bpf.events),
+		      &(struct epoll_event){ .events = EPOLLIN | EPOLLET })) {
+		err = -errno;
+		upt_err("cannot poll the ring buffer: %s", strerror(-err));
+		return err;
+	}
 	t->t_loaded = upt_mono_ns();
 	return 0;
 }
@@ -705,6 +722,10 @@ int tracer__consume(struct tracer *t, bool *more)
 {
 	int err;
 
+	struct epoll_event ev;
+
+	/* take the edge first: a wakeup from now on makes the fd readable again */
+	epoll_wait(t->epfd, &ev, 1, 0);
 	t->batch_bytes = 0;
 	t->batch_records = 0;
 	err = ring_buffer__consume(t->rb);
@@ -715,7 +736,7 @@ int tracer__consume(struct tracer *t, bool *more)
 
 int tracer__wait_fd(struct tracer *t)
 {
-	return ring_buffer__epoll_fd(t->rb);
+	return t->epfd;
 }
 
 uint64_t tracer__drops_total(struct tracer *t)
@@ -756,6 +777,8 @@ void tracer__free(struct tracer *t)
 	free(t->links);
 	free(t->mlinks);
 	ring_buffer__free(t->rb);
+	if (t->epfd >= 0)
+		close(t->epfd);
 	uptrace_bpf__destroy(t->skel);
 	upt_uprobes_bpf__destroy(t->uskel);
 	for (i = 0; i < t->nprobes; i++) {
