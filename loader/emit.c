@@ -266,16 +266,32 @@ void emit_bytes_value(struct emit *e, const void *d, size_t n)
 	emit_end(e);
 }
 
+void emit_items(struct emit *e, const void *d, size_t n, uint32_t count)
+{
+	if (!count)
+		return;
+	item(e); /* the separator before the first; the text has those between the rest */
+	if (e->depth)
+		e->items[e->depth - 1] += count - 1;
+	ob_write(e->ob, d, n);
+}
+
 void emit_msgpack_raw(struct emit *e, const void *d, size_t n, uint32_t count)
 {
 	if (e->fmt != EMIT_MSGPACK || !count) {
 		e->ob->oom = true; /* a renderer bug: the event is dropped and counted */
 		return;
 	}
-	item(e);
-	if (e->depth)
-		e->items[e->depth - 1] += count - 1;
-	ob_write(e->ob, d, n);
+	emit_items(e, d, n, count);
+}
+
+void emit_items_init(struct emit *e, struct obuf *ob, enum emit_format fmt)
+{
+	emit_init(e, ob, fmt);
+	e->depth = 1;
+	e->is_map[0] = true;
+	e->items[0] = 0;
+	e->header[0] = 0;
 }
 
 struct obuf *emit_json_value(struct emit *e)

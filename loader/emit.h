@@ -87,6 +87,18 @@ void emit_bytes_value(struct emit *e, const void *d, size_t n);
  */
 void emit_msgpack_raw(struct emit *e, const void *d, size_t n, uint32_t count);
 /*
+ * Items rendered once and written many times (the fields an event shares with others of
+ * its probe): emit_items_init() starts writing to ob as if inside an open map, in format
+ * fmt; emit_items() then appends what was written there - `count` items, keys and values
+ * counted apart - into e's innermost container, which must be of the same format.
+ */
+void emit_items_init(struct emit *e, struct obuf *ob, enum emit_format fmt);
+static inline uint32_t emit_items_count(const struct emit *e)
+{
+	return e->depth ? e->items[0] : 0;
+}
+void emit_items(struct emit *e, const void *d, size_t n, uint32_t count);
+/*
  * JSON only: the caller writes one JSON value straight into the returned buffer (a decoder
  * with its own JSON writer, mpjson.c); the separator before it is written here.
  */

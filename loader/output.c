@@ -474,16 +474,64 @@ static void put_args(struct emit *e, const struct probe *p, const struct upt_cal
 	}
 }
 
+static void put_call_fields(struct emit *e, const struct event *ev)
+{
+	const struct upt_rec_hdr *h = ev->rec;
+	const struct probe *p = ev->probe;
+
+	EMIT_KEY(e, "event_type");
+	emit_cstr(e, ev->type);
+	EMIT_KEY(e, "pid");
+	emit_u64(e, h->pid);
+	EMIT_KEY(e, "tid");
+	emit_u64(e, h->tid);
+	EMIT_KEY(e, "comm");
+	emit_str(e, h->comm, strnlen(h->comm, sizeof(h->comm)));
+	EMIT_KEY(e, "binary");
+	emit_cstr(e, p->binary);
+	EMIT_KEY(e, "function");
+	emit_cstr(e, p->func);
+}
+
+/*
+ * put_call_fields() as the probe's head cache has them for this thread, rendering them
+ * there first when it has another's (or none).  Without memory for the cache they are
+ * written straight.
+ */
+static void put_call_head(struct emit *e, const struct event *ev)
+{
+	const struct upt_rec_hdr *h = ev->rec;
+	struct probe_head *c = &ev->probe->head[e->fmt == EMIT_MSGPACK];
+	struct emit f;
+
+	if (!c->valid || c->pid != h->pid || c->tid != h->tid ||
+	    memcmp(c->comm, h->comm, sizeof(c->comm))) {
+		ob_reset(&c->ob);
+		c->ob.oom = false;
+		emit_items_init(&f, &c->ob, e->fmt);
+		put_call_fields(&f, ev);
+		c->valid = ob_ok(&c->ob);
+		if (!c->valid) {
+			put_call_fields(e, ev);
+			return;
+		}
+		c->items = emit_items_count(&f);
+		c->pid = h->pid;
+		c->tid = h->tid;
+		memcpy(c->comm, h->comm, sizeof(c->comm));
+	}
+	emit_items(e, c->ob.buf, c->ob.len, c->items);
+}
+
 static void put_call(struct emit *e, const struct event *ev)
 {
 	const struct upt_call_rec *rec = ev->rec;
 	const struct probe *p = ev->probe;
 
-	put_common(e, ev);
-	EMIT_KEY(e, "binary");
-	emit_cstr(e, p->binary);
-	EMIT_KEY(e, "function");
-	emit_cstr(e, p->func);
+	emit_map(e);
+	EMIT_KEY(e, "time");
+	emit_time(e, ev->sec, ev->nsec);
+	put_call_head(e, ev);
 	if (ev->kind == EV_RETURN) {
 		/* "retval":..., then the pairing with the entry (null when it was not seen) */
 		put_args(e, p, rec);

@@ -652,6 +652,16 @@ uint32_t probe__max_bytes(const struct probe *p, uint32_t i)
 	return p->spec.args[i].max_bytes ?: p->spec.max_bytes;
 }
 
+void probe__free_heads(struct probe *p)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(p->head) / sizeof(p->head[0]); i++) {
+		ob_free(&p->head[i].ob);
+		p->head[i].valid = false;
+	}
+}
+
 void probe__free(struct probe *p)
 {
 	int i;
@@ -667,5 +677,6 @@ void probe__free(struct probe *p)
 	free(p->binary);
 	free(p->attach_path);
 	free(p->func);
+	probe__free_heads(p);
 	memset(p, 0, sizeof(*p));
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "json.h"
 #include "spec.h"
 #include "uptrace.h"
 
@@ -69,6 +70,19 @@ struct probe {
 	struct arg_out out[UPT_MAX_ARGS];
 	struct upt_probe_spec spec;
 
+	/*
+	 * output.c: an event's fields from "event_type" to "function" as last rendered, per
+	 * format (enum emit_format), for the thread they name: most events of a probe come
+	 * from the thread before them, and copy these instead of writing six fields
+	 */
+	struct probe_head {
+		bool valid;
+		uint32_t pid, tid;
+		char comm[UPT_COMM_LEN];
+		uint32_t items;
+		struct obuf ob;
+	} head[2];
+
 	/* counters, filled while tracing */
 	uint64_t events, truncated, faults, drops, drops_reported;
 	/* for --stats (stats.h): record bytes; %return: negative returns, log2 durations */
@@ -91,6 +105,9 @@ static inline bool probe_is_shown(const struct probe *p)
 {
 	return p->kind != PROBE_RETURN_ENTRY;
 }
+
+/* Free what output.c cached in p->head (probe__free() does this too). */
+void probe__free_heads(struct probe *p);
 
 /* The capture cap of argument i. */
 uint32_t probe__max_bytes(const struct probe *p, uint32_t i);

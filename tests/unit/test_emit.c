@@ -245,6 +245,7 @@ static void test_event_reads_back(void **state)
 	start(EMIT_JSON);
 	event_render(&ev, &e);
 	assert_non_null(strstr(json(), ",\"args\":{\"n\":3,\"buf\":[1,2,3]}}"));
+	probe__free_heads(&p);
 }
 
 int main(void)

@@ -229,6 +229,52 @@ static void test_record(void **state)
 	assert_int_equal(ctx.bad_records, 0);
 }
 
+/*
+ * The fields a probe's events share are rendered once per thread: events of two threads in
+ * turn, a renamed thread (same tid, new comm) and the msgpack sink each get their own.
+ */
+static void test_record_head_per_thread(void **state)
+{
+	struct probe p = probe;
+	struct probe *probes[] = { &p };
+	struct render_ctx ctx = { .probes = probes, .nprobes = 1 };
+	static const struct {
+		uint32_t tid;
+		const char *comm, *want;
+	} seq[] = {
+		{ 11, "a", "\"pid\":10,\"tid\":11,\"comm\":\"a\",\"binary\":\"/bin/x\"" },
+		{ 11, "a", "\"pid\":10,\"tid\":11,\"comm\":\"a\",\"binary\":\"/bin/x\"" },
+		{ 12, "a", "\"pid\":10,\"tid\":12,\"comm\":\"a\",\"binary\":\"/bin/x\"" },
+		{ 11, "a", "\"pid\":10,\"tid\":11,\"comm\":\"a\",\"binary\":\"/bin/x\"" },
+		{ 11, "worker", "\"pid\":10,\"tid\":11,\"comm\":\"worker\",\"binary\":\"/bin/x\"" },
+	};
+	struct event ev;
+	struct rec2 r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		make_rec(&r);
+		r.r.hdr.tid = seq[i].tid;
+		memset(r.r.hdr.comm, 0, sizeof(r.r.hdr.comm));
+		strcpy(r.r.hdr.comm, seq[i].comm);
+		ob_reset(&ob);
+		assert_non_null(render_record(&ctx, &ob, &r, sizeof(r)));
+		ob_putc(&ob, 0);
+		assert_non_null(strstr(ob.buf, seq[i].want));
+		assert_non_null(strstr(ob.buf, "\"function\":\"f\",\"args\":{\"n\":-7,"));
+		/* the same event in msgpack between the JSON ones: its own cache */
+		assert_int_equal(event_from_record(&ctx, &r, sizeof(r), &ev), 0);
+		ob_reset(&ob);
+		event_render_line(&ev, &ob, EMIT_MSGPACK);
+		assert_true(ob_ok(&ob));
+		assert_non_null(memmem(ob.buf, ob.len, "\xa4" "comm", 5));
+		assert_non_null(memmem(ob.buf, ob.len, seq[i].comm, strlen(seq[i].comm)));
+		assert_int_equal((uint8_t)ob.buf[0], 0x88); /* a map of 8: time .. args */
+	}
+	probe__free_heads(&p);
+}
+
 static struct probe ret_probe = {
 	.binary = "/bin/x",
 	.func = "f",
@@ -319,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_floats_and_unreadable),
 		cmocka_unit_test(test_truncated),   cmocka_unit_test(test_msgpack_values),
 		cmocka_unit_test(test_faults),	    cmocka_unit_test(test_record),
+		cmocka_unit_test(test_record_head_per_thread),
 		cmocka_unit_test(test_lying_records),
 		cmocka_unit_test(test_return_record),
 	};
