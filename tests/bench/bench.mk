@@ -10,7 +10,10 @@
 #                                    build build/bench/big the first time)
 #   make bench BENCH_CALLS=20000     quicker, noisier
 #   make bench BENCH_BEFORE=/path/to/an/older/uptrace
-#                                    adds its rows, the "before" of the CPU target
+#                                    its rows are the "before" of issue #13's CPU target;
+#                                    without it, a git checkout builds uptrace as it was
+#                                    before that issue's work (BENCH_BEFORE_REV) into
+#                                    build/bench/before/ once (about a minute)
 #   make bench BENCH_MANY=quick      without bpftrace's 2,000 probes (BENCH_MANY=all adds
 #                                    uptrace's own with one perf-event link per probe)
 #
@@ -31,6 +34,15 @@ FIRST_cmp := CMP
 
 BENCH_TOOLS := $(BENCH_LOOPS) $(BENCH_DIR)/empty-uprobe $(BENCH_DIR)/decode-bench \
 	$(BENCH_DIR)/runwrap $(BENCH_DIR)/big
+
+# The "before" of issue #13's CPU target: uptrace before the one event path.
+BENCH_BEFORE_REV ?= 02ffee4
+ifeq ($(BENCH_BEFORE),)
+ifneq ($(shell git rev-parse -q --verify '$(BENCH_BEFORE_REV)^{commit}' 2>/dev/null),)
+BENCH_BEFORE := $(BENCH_DIR)/before/build/uptrace
+BENCH_TOOLS += $(BENCH_BEFORE)
+endif
+endif
 
 .PHONY: bench bench-tools
 # the many-probes target is the e2e one (tests/e2e/targets/manyfuncs.c)
@@ -67,6 +79,13 @@ $(BENCH_DIR)/empty-uprobe: $(BENCH_SRC)/empty_uprobe.c $(BENCH_DIR)/empty.skel.h
 $(BENCH_DIR)/decode-bench: $(BENCH_SRC)/decode_bench.c $(OUTPUT)/libuptrace.a | $(BENCH_DIR)
 	$(call msg,BENCH,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(OUTPUT)/libuptrace.a $(LIBS) -o $@
+
+# its own tree, its own make: none of this build's variables but the compiler's flags
+$(BENCH_DIR)/before/build/uptrace:
+	$(call msg,BENCH,$@ (uptrace at $(BENCH_BEFORE_REV)))
+	$(Q)rm -rf $(BENCH_DIR)/before && mkdir -p $(BENCH_DIR)/before
+	$(Q)git archive $(BENCH_BEFORE_REV) | tar -x -C $(BENCH_DIR)/before
+	$(Q)$(MAKE) -C $(BENCH_DIR)/before --no-print-directory OUTPUT=build SAN=0 build/uptrace
 
 $(BENCH_DIR)/runwrap: $(BENCH_SRC)/runwrap.c | $(BENCH_DIR)
 	$(call msg,BENCH,$@)

@@ -26,7 +26,8 @@
 #   forward N     uptrace as in "uptrace N", sent with --forward to a local Forward
 #                 receiver (build/tests/fwd-recv --count-only, on the tracer's CPU)
 #   before N      BENCH_BEFORE, an uptrace binary of an earlier commit, as "uptrace N":
-#                 the row the "before" of the CPU target comes from; without BENCH_BEFORE
+#                 the row the "before" of the CPU target comes from (make bench builds
+#                 the uptrace before issue #13 from git when it is not given); without one
 #                 the target compares with the CPU issue #13 measured before its work
 #   bpftrace N    bpftrace printf("%d %r\n", arg0, buf(arg1, arg2)) to a file; bpftrace
 #                 0.17 copies at most 200 bytes (BPFTRACE_STRLEN's maximum), so N = 256
