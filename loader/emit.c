@@ -5,10 +5,10 @@
  * JSON: the separators (',' between items, ':' after a key) come from the count of items in
  * the innermost open container, so the renderers never write punctuation themselves.
  * msgpack: msgpack-c's packer, whose write callback appends to the same obuf; a container is
- * opened with a 32-bit header (msgpack_pack_map/array with the largest count), and when it
- * closes its count goes into the smallest header that holds it, as msgpack-c writes them
- * (the body moves up by the bytes saved: a few bytes of most events, no copy when it is
- * large enough to need the 32-bit header anyway).
+ * opened with a 1-byte (fixmap/fixarray) header, and when it closes its count goes into
+ * the smallest header that holds it, as msgpack-c writes them (the body moves down by 2 or
+ * 4 bytes only for a container of 16 items or more: the records of a Fluent Bit chunk, not
+ * an event's own maps).
  */
 #include <string.h>
 
@@ -59,10 +59,8 @@ static void open_container(struct emit *e, bool map)
 	e->depth++;
 	if (e->fmt == EMIT_JSON)
 		ob_putc(e->ob, map ? '{' : '[');
-	else if (map)
-		msgpack_pack_map(&e->pk, UINT32_MAX);
-	else
-		msgpack_pack_array(&e->pk, UINT32_MAX);
+	else /* a fixmap/fixarray header, for now: most containers hold fewer than 16 */
+		ob_putc(e->ob, map ? 0x80 : 0x90);
 }
 
 void emit_map(struct emit *e)
@@ -76,8 +74,9 @@ void emit_array(struct emit *e)
 }
 
 /*
- * msgpack: the container opened at `at` with a 32-bit header holds n items: write the
- * smallest header that says so (as msgpack-c would), moving the body up when it is shorter.
+ * msgpack: the container opened at `at` with a 1-byte header holds n items: write the
+ * smallest header that says so (as msgpack-c would), moving the body down when it needs
+ * the 3- or 5-byte one.
  */
 static void close_msgpack(struct emit *e, size_t at, bool map, uint32_t n)
 {
@@ -88,9 +87,10 @@ static void close_msgpack(struct emit *e, size_t at, bool map, uint32_t n)
 	if (!ob_ok(ob))
 		return;
 	if (n < 16) {
-		h[0] = (map ? 0x80 : 0x90) | n;
-		hl = 1;
-	} else if (n < 65536) {
+		ob->buf[at] = (char)((map ? 0x80 : 0x90) | n);
+		return;
+	}
+	if (n < 65536) {
 		h[0] = map ? 0xde : 0xdc;
 		h[1] = n >> 8;
 		h[2] = n;
@@ -103,10 +103,11 @@ static void close_msgpack(struct emit *e, size_t at, bool map, uint32_t n)
 		h[4] = n;
 		hl = 5;
 	}
-	if (hl < 5)
-		memmove(ob->buf + at + hl, ob->buf + at + 5, ob->len - at - 5);
+	if (!ob_reserve(ob, hl - 1))
+		return;
+	memmove(ob->buf + at + hl, ob->buf + at + 1, ob->len - at - 1);
 	memcpy(ob->buf + at, h, hl);
-	ob->len -= 5 - hl;
+	ob->len += hl - 1;
 }
 
 void emit_end(struct emit *e)

@@ -33,6 +33,8 @@ struct sinks {
 	struct forward *fwd;
 	const char *tag;
 	struct obuf scratch; /* the Forward sink's msgpack when no fd sink made it */
+	const char *tag_type; /* the event_type tag_buf was built for */
+	char tag_buf[FWD_MAX_TAG + 1];
 	uint64_t failed;
 };
 
@@ -98,10 +100,24 @@ static void write_out(struct fd_sink *s)
 	ob_reset(&s->ob);
 }
 
+/* uptrace.<event_type>, the default tag: built when the type changes, not per event */
+static const char *default_tag(struct sinks *ss, const char *type)
+{
+	static const char prefix[] = "uptrace.";
+	size_t n;
+
+	if (ss->tag_type == type)
+		return ss->tag_buf;
+	n = strnlen(type, FWD_MAX_TAG - (sizeof(prefix) - 1));
+	memcpy(ss->tag_buf, prefix, sizeof(prefix) - 1);
+	memcpy(ss->tag_buf + sizeof(prefix) - 1, type, n);
+	ss->tag_buf[sizeof(prefix) - 1 + n] = 0;
+	ss->tag_type = type;
+	return ss->tag_buf;
+}
+
 static void to_forward(struct sinks *ss, const struct event *ev, const void *mp, size_t len)
 {
-	char tag[FWD_MAX_TAG + 1];
-
 	if (!mp) {
 		ob_reset(&ss->scratch);
 		if (!render(&ss->scratch, EMIT_MSGPACK, ev)) {
@@ -111,10 +127,8 @@ static void to_forward(struct sinks *ss, const struct event *ev, const void *mp,
 		mp = ss->scratch.buf;
 		len = ss->scratch.len;
 	}
-	if (!ss->tag)
-		snprintf(tag, sizeof(tag), "uptrace.%s", ev->type);
 	/* a full buffer drops the event and counts it there (forward__stats) */
-	forward__push(ss->fwd, ss->tag ?: tag, ev->sec, ev->nsec, mp, len);
+	forward__push(ss->fwd, ss->tag ?: default_tag(ss, ev->type), ev->sec, ev->nsec, mp, len);
 }
 
 void sinks__event(struct sinks *ss, const struct event *ev)
