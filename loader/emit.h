@@ -35,14 +35,14 @@ enum emit_format {
 	EMIT_MSGPACK,
 };
 
-#define EMIT_MAX_DEPTH 8
+#define EMIT_MAX_DEPTH 16 /* an event, its args, a cut value, and a shape (SYM_SHAPE_MAX_DEPTH) */
 
 struct emit {
 	struct obuf *ob;
 	enum emit_format fmt;
 	unsigned int depth;		    /* containers open */
 	uint32_t items[EMIT_MAX_DEPTH];	    /* in each: values, and keys of maps */
-	size_t header[EMIT_MAX_DEPTH];	    /* msgpack: where its 32-bit count goes */
+	size_t header[EMIT_MAX_DEPTH];	    /* msgpack: where its header is */
 	bool is_map[EMIT_MAX_DEPTH];
 	msgpack_packer pk;
 };

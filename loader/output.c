@@ -258,6 +258,160 @@ static void put_chars(struct emit *e, const uint8_t *d, size_t n, uint64_t full)
 	emit_end(e);
 }
 
+/* ---- C aggregates and bit-fields, by their DWARF shape ---------------------------------- */
+
+/* n (1..8) bytes at d, little-endian. */
+static uint64_t load_le(const uint8_t *d, uint32_t n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | d[n];
+	return v;
+}
+
+/* An integer node's value: its bytes, or its bits for a bit-field, sign-extended. */
+static uint64_t shape_int(const struct sym_shape *s, const uint8_t *d, bool *neg)
+{
+	uint32_t width = s->bit_size ? s->bit_size : s->size * 8;
+	uint64_t v = load_le(d, s->size > 8 ? 8 : s->size);
+
+	*neg = false;
+	if (!width)
+		return 0;
+	if (s->bit_size) {
+		/* the bits past 64 of a 9-byte unit are never asked for: symbols/ caps at 8 */
+		v >>= s->bit_off;
+		if (width < 64)
+			v &= (1ULL << width) - 1;
+	}
+	if (width < 64 && s->is_signed && (v >> (width - 1)) & 1)
+		v |= ~0ULL << width; /* sign-extend */
+	*neg = s->is_signed && (int64_t)v < 0;
+	return v;
+}
+
+static void put_shape(struct emit *e, const struct sym_shapes *sh, int32_t i, const uint8_t *d,
+		      size_t n);
+
+/* The members of a struct or union that were captured whole (a cut capture has fewer). */
+static void put_members(struct emit *e, const struct sym_shapes *sh, const struct sym_shape *s,
+			const uint8_t *d, size_t n)
+{
+	int32_t m;
+
+	emit_map(e);
+	for (m = s->child; m >= 0 && (size_t)m < sh->n; m = sh->nodes[m].next) {
+		const struct sym_shape *ms = &sh->nodes[m];
+
+		if ((uint64_t)ms->off + ms->size > n)
+			continue;
+		emit_key(e, ms->name ? ms->name : "?", ms->name ? strlen(ms->name) : 1);
+		put_shape(e, sh, m, d + ms->off, n - ms->off);
+	}
+	emit_end(e);
+}
+
+/* The elements captured whole: as many as fit in n bytes. */
+static void put_elements(struct emit *e, const struct sym_shapes *sh, const struct sym_shape *s,
+			 const uint8_t *d, size_t n)
+{
+	const struct sym_shape *el;
+	uint64_t k, fit;
+
+	emit_array(e);
+	if (s->child >= 0 && (size_t)s->child < sh->n) {
+		el = &sh->nodes[s->child];
+		fit = el->size ? n / el->size : 0;
+		for (k = 0; k < s->count && k < fit; k++)
+			put_shape(e, sh, s->child, d + k * el->size, n - k * el->size);
+	}
+	emit_end(e);
+}
+
+/* Bytes shown as they are: "0x" and the little-endian number they make (long double ...). */
+static void put_opaque(struct emit *e, const uint8_t *d, uint32_t size)
+{
+	static const char hexdig[] = "0123456789abcdef";
+	char tmp[2 + 2 * 64];
+	uint32_t k, len = 2;
+
+	if (size > 64)
+		size = 64;
+	memcpy(tmp, "0x", 2);
+	for (k = size; k-- > 0;) {
+		tmp[len++] = hexdig[d[k] >> 4];
+		tmp[len++] = hexdig[d[k] & 0xf];
+	}
+	emit_str(e, tmp, len);
+}
+
+/*
+ * Node i of a shape over its n bytes at d, as gdb would print it and JSON can say it:
+ * structs and unions as objects, arrays as arrays, char arrays as text, pointers as
+ * addresses, enums by name; a bit-field as its value.
+ */
+static void put_shape(struct emit *e, const struct sym_shapes *sh, int32_t i, const uint8_t *d,
+		      size_t n)
+{
+	const struct sym_shape *s = &sh->nodes[i];
+	bool neg;
+	uint64_t v;
+	size_t k;
+
+	switch (s->kind) {
+	case SYM_S_INT:
+		v = shape_int(s, d, &neg);
+		if (neg)
+			emit_s64(e, (int64_t)v);
+		else
+			emit_u64(e, v);
+		break;
+	case SYM_S_BOOL:
+		emit_bool(e, shape_int(s, d, &neg) != 0);
+		break;
+	case SYM_S_ENUM:
+		v = shape_int(s, d, &neg);
+		for (k = 0; k < s->nenums; k++)
+			if ((uint64_t)s->enums[k].value == v)
+				break;
+		if (k < s->nenums)
+			emit_cstr(e, s->enums[k].name);
+		else if (neg)
+			emit_s64(e, (int64_t)v);
+		else
+			emit_u64(e, v);
+		break;
+	case SYM_S_FLOAT:
+		put_float(e, (uint8_t)s->size, load_le(d, s->size == 4 ? 4 : 8));
+		break;
+	case SYM_S_PTR:
+		v = load_le(d, 8);
+		if (v)
+			emit_hex(e, v);
+		else
+			emit_null(e);
+		break;
+	case SYM_S_CHARS:
+		emit_str(e, d, strnlen((const char *)d, s->size < n ? s->size : n));
+		break;
+	case SYM_S_ARRAY:
+		put_elements(e, sh, s, d, s->size && s->size < n ? s->size : n);
+		break;
+	case SYM_S_STRUCT:
+	case SYM_S_UNION:
+		put_members(e, sh, s, d, s->size < n ? s->size : n);
+		break;
+	default:
+		k = s->size < n ? s->size : n;
+		/* an x87 long double is 10 bytes of its 16: the rest is padding */
+		if (s->why && strstr(s->why, "long double") && k > 10)
+			k = 10;
+		put_opaque(e, d, (uint32_t)k);
+		break;
+	}
+}
+
 void render_arg_emit(struct emit *e, const struct arg_out *o, const struct upt_arg_val *v,
 		     const uint8_t *data)
 {
@@ -300,8 +454,32 @@ void render_arg_emit(struct emit *e, const struct arg_out *o, const struct upt_a
 		put_scalar(e, o, v->raw);
 		return;
 	}
+	if (o->rd == RD_SHAPE && o->shape_in_raw) {
+		/* a struct of at most 8 bytes passed or returned in a register */
+		uint8_t raw[8];
+
+		memcpy(raw, &v->raw, sizeof(raw));
+		put_shape(e, o->shape, 0, raw, sizeof(raw));
+		return;
+	}
 	if (v->flags & UPT_ARG_NULL) {
 		emit_null(e);
+		return;
+	}
+	if (o->rd == RD_SHAPE && !cut) {
+		put_shape(e, o->shape, 0, data, v->len);
+		return;
+	}
+	if (o->rd == RD_SHAPE) {
+		/* what was captured whole, and how large the value is */
+		emit_map(e);
+		EMIT_KEY(e, "value");
+		put_shape(e, o->shape, 0, data, v->len);
+		EMIT_KEY(e, "truncated");
+		emit_bool(e, true);
+		EMIT_KEY(e, "length");
+		emit_u64(e, v->full_len);
+		emit_end(e);
 		return;
 	}
 	if (o->rd == RD_CHARS) {
@@ -445,17 +623,21 @@ static void put_head(struct emit *e, const struct event *ev)
 	emit_cstr(e, ev->type);
 }
 
-static void put_common(struct emit *e, const struct event *ev)
+/* The thread a record is from. */
+static void put_task(struct emit *e, const struct upt_rec_hdr *h)
 {
-	const struct upt_rec_hdr *h = ev->rec;
-
-	put_head(e, ev);
 	EMIT_KEY(e, "pid");
 	emit_u64(e, h->pid);
 	EMIT_KEY(e, "tid");
 	emit_u64(e, h->tid);
 	EMIT_KEY(e, "comm");
 	emit_str(e, h->comm, strnlen(h->comm, sizeof(h->comm)));
+}
+
+static void put_common(struct emit *e, const struct event *ev)
+{
+	put_head(e, ev);
+	put_task(e, ev->rec);
 }
 
 /* "name": value for every shown argument; returns write "retval" this way too. */
@@ -476,17 +658,11 @@ static void put_args(struct emit *e, const struct probe *p, const struct upt_cal
 
 static void put_call_fields(struct emit *e, const struct event *ev)
 {
-	const struct upt_rec_hdr *h = ev->rec;
 	const struct probe *p = ev->probe;
 
 	EMIT_KEY(e, "event_type");
 	emit_cstr(e, ev->type);
-	EMIT_KEY(e, "pid");
-	emit_u64(e, h->pid);
-	EMIT_KEY(e, "tid");
-	emit_u64(e, h->tid);
-	EMIT_KEY(e, "comm");
-	emit_str(e, h->comm, strnlen(h->comm, sizeof(h->comm)));
+	put_task(e, ev->rec);
 	EMIT_KEY(e, "binary");
 	emit_cstr(e, p->binary);
 	EMIT_KEY(e, "function");

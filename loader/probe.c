@@ -14,6 +14,7 @@
  * are on the stack, the 7th at sp + 8 at function entry (sp points at the return address).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,8 @@ static const uint8_t dwarf_regs[] = {
 };
 
 /* SysV: the first eight float and double arguments are passed in %xmm0..7. */
+#define RAX_WORD REGW(ax)
+
 static const char *const xmm_args[8] = {
 	"in %xmm0", "in %xmm1", "in %xmm2", "in %xmm3",
 	"in %xmm4", "in %xmm5", "in %xmm6", "in %xmm7",
@@ -272,6 +275,8 @@ static int set_len(struct probe *p, int i, const struct probe_def *def, const st
 	int j;
 
 	if (f && f->has_len && !f->len_expr) {
+		if (!f->len_num)
+			return spec_error(def, f, "'%s[0]': a length must be at least 1", f->text);
 		a->len_kind = UPT_LEN_FIXED;
 		a->len_val = f->len_num > UINT32_MAX ? UINT32_MAX : f->len_num;
 		if (a->cap == UPT_CAP_STR)
@@ -379,48 +384,169 @@ static void keep_member_why(const char *fmt, va_list ap)
 	upt_vformat_line(member_why, sizeof(member_why), fmt, ap);
 }
 
-static int member(struct sym_dwarf *dw, const struct sym_type *cur, const struct fetch *f,
-		  int k, int64_t *off, struct sym_type *next)
+/*
+ * Step k of an expression from a value of type cur: a member (-> or .) or an index ([N],
+ * and the [0] of *x).  *next is the type it leads to, *off its offset from what the step
+ * starts at, *through_ptr whether it starts at what a pointer points at (->, or [N] on a
+ * pointer) rather than in the same memory (., or [N] on an array).
+ */
+static int step(struct sym_dwarf *dw, const struct sym_type *cur, const struct fetch *f, int k,
+		bool *through_ptr, int64_t *off, struct sym_type *next)
 {
 	sym_print_fn prev = sym_set_print(keep_member_why);
+	uint64_t count = 0, n = f->index[k];
 	int err;
 
 	member_why[0] = 0;
-	err = sym_dwarf__member(dw, cur, f->members[k], f->arrow[k], off, next);
+	if (f->members[k]) {
+		*through_ptr = f->arrow[k];
+		err = sym_dwarf__member(dw, cur, f->members[k], f->arrow[k], off, next);
+		sym_set_print(prev);
+		return err;
+	}
+	*through_ptr = cur->kind == SYM_T_PTR || cur->kind == SYM_T_CHAR_PTR;
+	err = sym_dwarf__element(dw, cur, &count, next);
 	sym_set_print(prev);
-	return err;
+	if (err)
+		return err;
+	if (!next->size) {
+		snprintf(member_why, sizeof(member_why),
+			 "'%s': the elements of '%s' have no known size", f->text, cur->name);
+	} else if ((count && n >= count) || n > INT32_MAX) {
+		snprintf(member_why, sizeof(member_why),
+			 "'%s': index %" PRIu64 " is past the end of '%s'", f->text, n, cur->name);
+	} else {
+		*off = (int64_t)(n * next->size);
+		return 0;
+	}
+	sym_type__free(next);
+	return -ERANGE;
+}
+
+/* The bytes of the value where they are: its address, then `size` bytes from there. */
+static void capture_in_place(struct probe *p, int i, uint32_t size, enum render rd)
+{
+	struct upt_arg_spec *a = &p->spec.args[i];
+
+	a->aflags |= UPT_ARGF_ADDR;
+	a->cap = UPT_CAP_BYTES;
+	a->len_kind = UPT_LEN_FIXED;
+	a->len_val = size;
+	a->size = 8;
+	p->out[i].rd = rd;
+}
+
+/* A one-node shape for a bit-field member of type t (its bits, as symbols/ found them). */
+static int bitfield_shape(struct arg_out *o, const struct sym_type *t)
+{
+	struct sym_shape *n;
+	size_t k;
+
+	o->shape = calloc(1, sizeof(*o->shape));
+	if (!o->shape)
+		return -ENOMEM;
+	n = o->shape->nodes = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	o->shape->n = 1;
+	n->kind = t->kind == SYM_T_BOOL ? SYM_S_BOOL : t->kind == SYM_T_ENUM ? SYM_S_ENUM : SYM_S_INT;
+	n->size = t->size;
+	n->bit_off = t->bit_off;
+	n->bit_size = t->bit_size;
+	n->is_signed = t->is_signed;
+	n->child = n->next = -1;
+	if (!t->nenums)
+		return 0;
+	n->enums = calloc(t->nenums, sizeof(*n->enums));
+	if (!n->enums)
+		return -ENOMEM;
+	for (k = 0; k < t->nenums; k++, n->nenums++) {
+		n->enums[k].value = t->enums[k].value;
+		n->enums[k].name = strdup(t->enums[k].name);
+		if (!n->enums[k].name)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A struct, union or array where it is in memory: all of it, printed by its shape. */
+static int aggregate_out(struct probe *p, int i, const struct probe_def *def,
+			 const struct fetch *f, const struct sym_type *t, struct sym_dwarf *dw)
+{
+	struct arg_out *o = &p->out[i];
+	int err;
+
+	if (!t->size)
+		return spec_error(def, f, "'%s' has no known size", f->text);
+	o->shape = calloc(1, sizeof(*o->shape));
+	if (!o->shape)
+		return -ENOMEM;
+	err = sym_dwarf__shape(dw, t->die, o->shape);
+	if (err == -ENOMEM)
+		return err;
+	if (err)
+		return spec_error(def, f, "'%s': its type cannot be read from DWARF", f->text);
+	capture_in_place(p, i, t->size, RD_SHAPE);
+	return 0;
 }
 
 /*
- * ins->p_ins.flags: walk the members with DWARF, turning each '->' into a pointer hop.
- * `pending` is the offset, from the value in hand, of the memory the expression is in;
- * '.' adds to it, '->' first loads the pointer found there (a hop) then starts a new one.
- * At the end, the bytes at value + pending are the member's value: a last hop.
+ * ins->p_ins.flags, ins->vals[2], *ins: walk the steps with DWARF, turning each one through
+ * a pointer into a hop.  `pending` is the offset, from the value in hand, of the memory the
+ * expression is in; '.' and [N] on an array add to it, '->' and [N] on a pointer first load
+ * the pointer found there (a hop) then start a new one.  At the end, the bytes at value +
+ * pending are the value: a last hop.  A trailing [N] is a length after a pointer, an index
+ * after an array.
  */
 static int build_members(struct probe *p, int i, const struct probe_def *def,
 			 const struct fetch *f, const struct param *prm, struct sym_dwarf *dw)
 {
 	struct upt_arg_spec *a = &p->spec.args[i];
 	struct sym_type cur = *prm->dwtype, next = {};
-	bool in_memory = false, owned = false;
+	bool in_memory = false, owned = false, ptr, has_len = f->has_len;
+	struct fetch last = {0};
 	int64_t pending = 0, off;
-	int k, err;
+	int k, n = f->nmembers, err;
 
-	for (k = 0; k < f->nmembers; k++) {
-		err = member(dw, &cur, f, k, &off, &next);
+	for (k = 0; k <= n; k++) {
+		const struct fetch *sf = f;
+		int sk = k;
+
+		if (k == n) {
+			/* ins->vals[2]: the trailing [N] of an array indexes it */
+			if (!has_len || f->len_expr ||
+			    (cur.kind != SYM_T_ARRAY && cur.kind != SYM_T_CHAR_ARRAY))
+				break;
+			last.text = f->text;
+			last.index[0] = f->len_num;
+			sf = &last;
+			sk = 0;
+			has_len = false;
+			/* the key is the expression as C reads it, index included */
+			free(p->out[i].name);
+			if (asprintf(&p->out[i].name, "%s[%" PRIu64 "]", f->text, f->len_num) < 0) {
+				p->out[i].name = NULL;
+				if (owned)
+					sym_type__free(&cur);
+				return -ENOMEM;
+			}
+		}
+		err = step(dw, &cur, sf, sk, &ptr, &off, &next);
 		if (err) {
 			if (owned)
 				sym_type__free(&cur);
-			return spec_error(def, f, "%s", *member_why ? member_why : f->text);
+			return err == -ENOMEM ? err
+					      : spec_error(def, f, "%s",
+							   *member_why ? member_why : f->text);
 		}
-		if (f->arrow[k] && in_memory) {
+		if (ptr && in_memory) {
 			if (a->nderef == UPT_MAX_DEREF)
 				goto too_deep;
 			a->deref[a->nderef++] = pending;
 			pending = 0;
 		}
-		pending = (f->arrow[k] || !in_memory ? 0 : pending) + off;
-		if (!f->arrow[k] && !in_memory) {
+		pending = (ptr || !in_memory ? 0 : pending) + off;
+		if (!ptr && !in_memory) {
 			sym_type__free(&next);
 			if (owned)
 				sym_type__free(&cur);
@@ -437,23 +563,38 @@ static int build_members(struct probe *p, int i, const struct probe_def *def,
 	if (a->nderef == UPT_MAX_DEREF)
 		goto too_deep;
 	a->deref[a->nderef++] = pending;
+	if (cur.bit_size) {
+		err = f->type != FT_DEFAULT || has_len
+			      ? spec_error(def, f, "'%s' is a bit-field: it prints as its value, "
+						   "without a TYPE or length",
+					   f->text)
+			      : bitfield_shape(&p->out[i], &cur);
+		if (!err)
+			capture_in_place(p, i, cur.size, RD_SHAPE);
+		sym_type__free(&cur);
+		return err;
+	}
 	if (cur.kind == SYM_T_CHAR_ARRAY && (f->type == FT_DEFAULT || f->type == FT_STR) &&
-	    !f->has_len) {
+	    !has_len) {
 		/* the array's bytes where they are: its address, then the whole array */
-		a->aflags |= UPT_ARGF_ADDR;
-		a->cap = UPT_CAP_BYTES;
-		a->len_kind = UPT_LEN_FIXED;
-		a->len_val = cur.size;
-		a->size = 8;
-		p->out[i].rd = RD_CHARS;
+		capture_in_place(p, i, cur.size, RD_CHARS);
 		sym_type__free(&cur);
 		return 0;
 	}
+	if ((cur.kind == SYM_T_STRUCT || cur.kind == SYM_T_ARRAY ||
+	     (cur.kind == SYM_T_FLOAT && cur.size != 4 && cur.size != 8)) &&
+	    f->type == FT_DEFAULT && !has_len) {
+		/* aggregates, and a long double (its bytes, in hex) */
+		err = aggregate_out(p, i, def, f, &cur, dw);
+		sym_type__free(&cur);
+		return err;
+	}
 	err = type_out(p, i, &cur, f->type);
-	if (!err && f->has_len)
+	if (!err && has_len)
 		err = set_len(p, i, def, f, NULL, -1);
 	else if (err == -EINVAL && (cur.kind == SYM_T_STRUCT || cur.kind == SYM_T_ARRAY))
-		err = spec_error(def, f, "'%s' is a struct or array: name one of its members",
+		err = spec_error(def, f, "'%s' is a struct or array: it prints as a whole, "
+					 "without a TYPE or length",
 				 f->text);
 	else if (err == -EINVAL) {
 		char what[512];
@@ -469,6 +610,76 @@ too_deep:
 	if (owned)
 		sym_type__free(&cur);
 	return spec_error(def, f, "'%s' follows too many pointers", f->text);
+}
+
+/* A shape has a float or double in its first 8 bytes: SysV passes that eightbyte in %xmm. */
+static bool shape_has_float(const struct sym_shapes *sh)
+{
+	size_t k;
+
+	for (k = 0; k < sh->n; k++)
+		if (sh->nodes[k].kind == SYM_S_FLOAT || sh->nodes[k].kind == SYM_S_OPAQUE)
+			return true;
+	return false;
+}
+
+/*
+ * A struct or union passed by value (prm) or returned (ret): printed by its shape from
+ * where it is.  A parameter of at most 8 bytes in a general register is that register's
+ * bytes; one DWARF places in memory (the caller's copy on the stack) is read there.  A
+ * return of at most 8 bytes is rax's, unless SysV put it in %xmm0 (float members); one of
+ * more than 16 bytes is in memory whose address the callee returns in rax.  Anything else
+ * (two registers, rdx:rax) is left as it was: not readable.  0 also when it stays so.
+ */
+static int by_value(struct probe *p, int i, const struct param *prm, bool ret,
+		    struct sym_dwarf *dw)
+{
+	struct upt_arg_spec *a = &p->spec.args[i];
+	struct arg_out *o = &p->out[i];
+	const struct sym_type *t = prm->dwtype;
+	bool in_reg;
+	int err;
+
+	if (!dw || !t || t->kind != SYM_T_STRUCT || !t->size)
+		return 0;
+	if (ret)
+		in_reg = t->size <= 8;
+	else if (prm->loc != PARAM_LOC_REG && prm->loc != PARAM_LOC_MEM)
+		return 0;
+	else if (prm->reg < 0 || prm->reg >= (int)ARRAY_SIZE(dwarf_regs))
+		return 0;
+	else
+		in_reg = prm->loc == PARAM_LOC_REG;
+	if ((ret && t->size > 8 && t->size <= 16) || (!ret && in_reg && t->size > 8))
+		return 0;
+	o->shape = calloc(1, sizeof(*o->shape));
+	if (!o->shape)
+		return -ENOMEM;
+	err = sym_dwarf__shape(dw, t->die, o->shape);
+	if (err || (ret && in_reg && shape_has_float(o->shape))) {
+		sym_shapes__free(o->shape);
+		free(o->shape);
+		o->shape = NULL;
+		if (!err)
+			o->unreadable = xmm_args[0];
+		return err == -ENOMEM ? err : 0;
+	}
+	o->unreadable = NULL;
+	a->loc = UPT_LOC_REG;
+	a->reg = ret ? RAX_WORD : dwarf_regs[prm->reg];
+	if (in_reg) {
+		o->rd = RD_SHAPE;
+		o->shape_in_raw = true;
+		o->size = 8;
+		a->cap = UPT_CAP_SCALAR;
+		a->size = 8;
+		return 0;
+	}
+	/* its address is the register (+ the DWARF offset): the bytes from there */
+	a->nderef = 1;
+	a->deref[0] = ret ? 0 : prm->off;
+	capture_in_place(p, i, t->size, RD_SHAPE);
+	return 0;
 }
 
 static int build_fetch(struct probe *p, const struct probe_def *def, const struct fetch *f,
@@ -504,21 +715,28 @@ static int build_fetch(struct probe *p, const struct probe_def *def, const struc
 		abi_loc(a, n);
 	if (f->nmembers)
 		return build_members(p, i, def, f, &proto->params[pi], dw);
-	if (f->type != FT_DEFAULT)
+	if (f->type != FT_DEFAULT) {
 		explicit_type(f->type, o, a);
-	else if (pi >= 0)
+	} else if (pi >= 0) {
 		default_type(proto, pi, o, a, &len_param);
-	else if (f->has_len)
+		/* an enum by name, as in the default listing */
+		if ((o->rd == RD_SIGNED || o->rd == RD_UNSIGNED) &&
+		    copy_enums(o, proto->params[pi].dwtype))
+			return -ENOMEM;
+		if (by_value(p, i, &proto->params[pi], false, dw))
+			return -ENOMEM;
+	} else if (f->has_len) {
 		explicit_type(FT_AUTO, o, a);
-	else
+	} else {
 		explicit_type(FT_X64, o, a);
+	}
 	if (f->has_len && o->rd != RD_STR && a->cap != UPT_CAP_BYTES)
 		explicit_type(FT_AUTO, o, a); /* "name[len]" on a default-typed pointer */
 	return set_len(p, i, def, f, proto, f->type == FT_DEFAULT ? len_param : -1);
 }
 
 static int build_from_proto(struct probe *p, const struct probe_def *def,
-			    const struct proto *proto)
+			    const struct proto *proto, struct sym_dwarf *dw)
 {
 	int i, len_param, err;
 
@@ -530,14 +748,16 @@ static int build_from_proto(struct probe *p, const struct probe_def *def,
 		default_type(proto, i, &p->out[i], &p->spec.args[i], &len_param);
 		p->spec.nargs++;
 		if (p->out[i].rd == RD_SIGNED || p->out[i].rd == RD_UNSIGNED) {
-			int err = copy_enums(&p->out[i], proto->params[i].dwtype);
-
+			err = copy_enums(&p->out[i], proto->params[i].dwtype);
 			if (err)
 				return err;
 		}
+		err = by_value(p, i, &proto->params[i], false, dw);
+		if (err)
+			return err;
 	}
 	for (i = 0; i < (int)p->spec.nargs; i++) {
-		if (p->spec.args[i].cap != UPT_CAP_BYTES)
+		if (p->spec.args[i].cap != UPT_CAP_BYTES || p->out[i].rd == RD_SHAPE)
 			continue;
 		default_type(proto, i, &p->out[i], &p->spec.args[i], &len_param);
 		err = set_len(p, i, def, NULL, proto, len_param);
@@ -547,14 +767,13 @@ static int build_from_proto(struct probe *p, const struct probe_def *def,
 	return 0;
 }
 
-#define RAX_WORD REGW(ax)
-
 /*
  * A return probe fetches only the return value (rax after `ret`): typed as written, else by
  * the prototype's return type, else s64.  Arguments are gone by then, so naming them is an
  * error.
  */
-static int build_ret(struct probe *p, const struct probe_def *def, const struct proto *proto)
+static int build_ret(struct probe *p, const struct probe_def *def, const struct proto *proto,
+		     struct sym_dwarf *dw)
 {
 	struct upt_arg_spec *a = &p->spec.args[0];
 	struct arg_out *o = &p->out[0];
@@ -590,10 +809,20 @@ static int build_ret(struct probe *p, const struct probe_def *def, const struct 
 	one.params = &ret;
 	one.nparams = 1;
 	default_type(&one, 0, o, a, &len_param);
+	err = (o->rd == RD_SIGNED || o->rd == RD_UNSIGNED) ? copy_enums(o, ret.dwtype) : 0;
+	if (err) {
+		param__free(&ret);
+		return err;
+	}
 	if (ret.cls == CT_FLOAT) {
 		/* SysV returns float and double in %xmm0 */
 		a->loc = UPT_LOC_NONE;
 		o->unreadable = xmm_args[0];
+	}
+	err = by_value(p, 0, &ret, true, dw);
+	if (err) {
+		param__free(&ret);
+		return err;
 	}
 	err = f && f->has_len ? set_len(p, 0, def, f, NULL, -1) : 0;
 	param__free(&ret);
@@ -625,12 +854,12 @@ int probe__build(struct probe *p, const struct probe_def *def, const struct prot
 	p->kind = def->ret ? PROBE_RETURN : PROBE_ENTRY;
 	p->spec.max_bytes = max_bytes ?: UPT_DEF_MAX_BYTES;
 	if (def->ret) {
-		err = build_ret(p, def, proto);
+		err = build_ret(p, def, proto, dw);
 	} else if (def->has_list) {
 		for (i = 0; i < def->nfetches && !err; i++)
 			err = build_fetch(p, def, &def->fetches[i], proto, dw);
 	} else if (proto) {
-		err = build_from_proto(p, def, proto);
+		err = build_from_proto(p, def, proto, dw);
 	} else {
 		for (i = 0; i < NREG_ARGS; i++) {
 			snprintf(name, sizeof(name), "arg%d", i);
@@ -673,6 +902,10 @@ void probe__free(struct probe *p)
 		for (size_t k = 0; k < p->out[i].nenums; k++)
 			free(p->out[i].enums[k].name);
 		free(p->out[i].enums);
+	}
+	for (i = 0; i < UPT_MAX_ARGS; i++) {
+		sym_shapes__free(p->out[i].shape);
+		free(p->out[i].shape);
 	}
 	free(p->binary);
 	free(p->attach_path);

@@ -29,10 +29,12 @@ enum render {
 	RD_ENUM,	/* the enumerator's name (the number when none matches) */
 	RD_CHARS, /* a char array: text up to its first NUL, "truncated" when it has none */
 	RD_FLOAT, /* a float (size 4) or double (size 8), from its bits */
+	RD_SHAPE, /* a struct, union, array or bit-field: its bytes, printed by its shape */
 };
 
 struct sym_dwarf;
 struct sym_enumerator;
+struct sym_shapes;
 
 /* log2 buckets of a u64: [0], [1], [2, 4), ... [2^63, 2^64) (stats.h) */
 #define PROBE_HIST_BUCKETS 65
@@ -45,6 +47,9 @@ struct arg_out {
 	size_t nenums;
 	const char *unreadable; /* "in %xmm0": the value is there, where a uprobe cannot read
 				 * it (static storage); NULL otherwise */
+	struct sym_shapes *shape; /* RD_SHAPE (owned): how to print the bytes */
+	bool shape_in_raw;	  /* RD_SHAPE: the bytes are the register value itself (a struct
+				   * of at most 8 bytes, passed or returned in one) */
 };
 
 /* What a probe is: every struct probe is exactly one of these. */

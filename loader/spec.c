@@ -107,13 +107,42 @@ static int parse_number(struct parser *ps, uint64_t *out)
 	return 0;
 }
 
-/* EXPR := base { ('->' | '.') member } */
+/*
+ * '[' N ']' where an index must be: followed by a member access or another index.  A
+ * trailing [N] is left to parse_len(): after a pointer it is a length, as it always was
+ * (probe.c makes it an index when the expression is an array).
+ */
+static bool at_index(const struct parser *ps)
+{
+	const char *q = ps->p;
+
+	if (*q++ != '[' || !isdigit((unsigned char)*q))
+		return false;
+	while (isalnum((unsigned char)*q))
+		q++;
+	return *q == ']' && (q[1] == '[' || q[1] == '.' || !strncmp(q + 1, "->", 2));
+}
+
+static int add_step(struct parser *ps, struct fetch *f)
+{
+	if (f->nmembers < UPT_MAX_DEREF)
+		return f->nmembers++;
+	parse_error(ps, ps->p, "more than %d member accesses and indexes", UPT_MAX_DEREF);
+	return -EINVAL;
+}
+
+/* EXPR := ['*'] base { ('->' | '.') member | '[' N ']' } */
 static int parse_expr(struct parser *ps, struct fetch *f)
 {
 	const char *start = ps->p;
-	bool arrow;
-	int err;
+	bool arrow, deref = false;
+	int err, k;
 
+	if (*ps->p == '*') {
+		deref = true;
+		ps->p++;
+		skip_ws(ps);
+	}
 	if (*ps->p == '$') {
 		if (strncmp(ps->p, "$retval", 7) || is_ident_char(ps->p[7]))
 			return parse_error(ps, ps->p, "unknown special name (only $retval exists)");
@@ -127,20 +156,40 @@ static int parse_expr(struct parser *ps, struct fetch *f)
 			return err;
 	}
 	for (;;) {
+		if (at_index(ps)) {
+			k = add_step(ps, f);
+			if (k < 0)
+				return k;
+			ps->p++;
+			err = parse_number(ps, &f->index[k]);
+			if (err)
+				return err;
+			if (*ps->p != ']')
+				return parse_error(ps, ps->p, "expected ']'");
+			ps->p++;
+			continue;
+		}
 		if (!strncmp(ps->p, "->", 2))
 			arrow = true;
 		else if (*ps->p == '.')
 			arrow = false;
 		else
 			break;
-		if (f->nmembers == UPT_MAX_DEREF)
-			return parse_error(ps, ps->p, "more than %d member accesses", UPT_MAX_DEREF);
+		k = add_step(ps, f);
+		if (k < 0)
+			return k;
 		ps->p += arrow ? 2 : 1;
-		f->arrow[f->nmembers] = arrow;
-		err = parse_ident(ps, &f->members[f->nmembers], "a member name");
+		f->arrow[k] = arrow;
+		err = parse_ident(ps, &f->members[k], "a member name");
 		if (err)
 			return err;
-		f->nmembers++;
+	}
+	/* *x is x[0]: the value x points at */
+	if (deref) {
+		k = add_step(ps, f);
+		if (k < 0)
+			return k;
+		f->index[k] = 0;
 	}
 	f->text = strndup(start, ps->p - start);
 	return f->text ? 0 : -ENOMEM;
@@ -160,7 +209,8 @@ static int parse_len(struct parser *ps, struct fetch *f)
 		err = parse_number(ps, &f->len_num);
 		if (err)
 			return err;
-		if (f->len_num == 0)
+		/* without a TYPE, x[0] may index an array: probe.c decides */
+		if (f->len_num == 0 && f->type != FT_DEFAULT)
 			return parse_error(ps, start, "a length must be at least 1");
 	} else {
 		err = parse_ident(ps, &f->len_expr, "a length: a number or an argument name");

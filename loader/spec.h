@@ -45,8 +45,9 @@ enum fetch_type {
 struct fetch {
 	char *text;			/* the expression as typed: the output key */
 	char *base;			/* "argN", "$retval" or a parameter name */
-	char *members[UPT_MAX_DEREF];	/* member names after base */
+	char *members[UPT_MAX_DEREF];	/* the steps after base: member names, NULL for [N] */
 	bool arrow[UPT_MAX_DEREF];	/* '->' (true) or '.' */
+	uint64_t index[UPT_MAX_DEREF];	/* [N] (and the [0] of a leading '*') */
 	int nmembers;
 	enum fetch_type type;
 	bool has_len;

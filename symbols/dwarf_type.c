@@ -11,9 +11,12 @@
  * "int (*)(void *, size_t)".
  *
  * Member lookup (ins->p_ins.flags) walks DW_TAG_member children, descending into anonymous
- * struct and union members, and adds up DW_AT_data_member_location.  A struct that is only
- * declared in this compilation unit (`struct x;` then `struct x *p`) is completed from the
- * first definition of that name: first in the same unit, then in the others.
+ * struct and union members, and adds up DW_AT_data_member_location.  A bit-field is placed
+ * by its bits: the lowest byte they touch, the bit there, how many bytes (sym_member_place).
+ * A struct that is only declared in this compilation unit (`struct x;` then `struct x *p`)
+ * is completed from the first definition of that name: first in the same unit, then in the
+ * others.  Elements (x[N], *x) are the array's element type or the pointer's pointee; x[N]
+ * of a multi-dimensional array is named by the array's DIE and a dimension count.
  *
  * Type DIEs are named by their offset (see SYM_DIE_ALT) so a struct sym_type is plain data
  * that outlives nothing it points to.
@@ -100,7 +103,7 @@ bool sym_die_type(Dwarf_Die *die, Dwarf_Die *type)
 	return dwarf_attr_integrate(die, DW_AT_type, &attr) && dwarf_formref_die(&attr, type);
 }
 
-static uint64_t die_ref(struct sym_dwarf *d, Dwarf_Die *die)
+uint64_t sym_die_ref(struct sym_dwarf *d, Dwarf_Die *die)
 {
 	uint64_t off = dwarf_dieoffset(die);
 
@@ -109,11 +112,11 @@ static uint64_t die_ref(struct sym_dwarf *d, Dwarf_Die *die)
 	return off;
 }
 
-static bool die_at(struct sym_dwarf *d, uint64_t ref, Dwarf_Die *die)
+bool sym_die_at(struct sym_dwarf *d, uint64_t ref, Dwarf_Die *die)
 {
 	Dwarf *dw = ref & SYM_DIE_ALT ? dwarf_getalt(d->dw) : d->dw;
 
-	return ref && dw && dwarf_offdie(dw, ref & ~SYM_DIE_ALT, die);
+	return ref && dw && dwarf_offdie(dw, ref & ~(SYM_DIE_ALT | SYM_DIE_DIMS), die);
 }
 
 static bool is_qualifier(int tag)
@@ -122,8 +125,7 @@ static bool is_qualifier(int tag)
 	       tag == DW_TAG_restrict_type || tag == DW_TAG_atomic_type;
 }
 
-/* Look through typedefs and qualifiers; false for void (a qualified void, too). */
-static bool strip_type(Dwarf_Die *type, Dwarf_Die *out)
+bool sym_strip_type(Dwarf_Die *type, Dwarf_Die *out)
 {
 	Dwarf_Die cur = *type;
 	int i;
@@ -137,11 +139,68 @@ static bool strip_type(Dwarf_Die *type, Dwarf_Die *out)
 	return true;
 }
 
-static uint32_t die_byte_size(Dwarf_Die *die)
+uint32_t sym_die_byte_size(Dwarf_Die *die)
 {
 	Dwarf_Word w;
 
 	return dwarf_aggregate_size(die, &w) ? 0 : (uint32_t)w;
+}
+
+/* ---- array dimensions --------------------------------------------------------------- */
+
+bool sym_subrange_count(Dwarf_Die *sub, uint64_t *n)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word w;
+
+	if (dwarf_attr(sub, DW_AT_count, &attr) && !dwarf_formudata(&attr, &w)) {
+		*n = w;
+		return true;
+	}
+	if (dwarf_attr(sub, DW_AT_upper_bound, &attr) && !dwarf_formudata(&attr, &w)) {
+		*n = w + 1;
+		return true;
+	}
+	*n = 0;
+	return false;
+}
+
+bool sym_next_subrange(Dwarf_Die *sub)
+{
+	Dwarf_Die c = *sub;
+
+	while (dwarf_siblingof(&c, &c) == 0) {
+		if (dwarf_tag(&c) == DW_TAG_subrange_type) {
+			*sub = c;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool sym_subrange(Dwarf_Die *arr, unsigned int skip, Dwarf_Die *sub)
+{
+	if (dwarf_child(arr, sub))
+		return false;
+	if (dwarf_tag(sub) != DW_TAG_subrange_type && !sym_next_subrange(sub))
+		return false;
+	while (skip--)
+		if (!sym_next_subrange(sub))
+			return false;
+	return true;
+}
+
+uint32_t sym_dims_size(Dwarf_Die *sub, uint32_t elem_size)
+{
+	uint64_t size = elem_size, n;
+	Dwarf_Die c = *sub;
+
+	do {
+		if (!sym_subrange_count(&c, &n) || (n && size > UINT32_MAX / n))
+			return 0;
+		size *= n;
+	} while (sym_next_subrange(&c));
+	return (uint32_t)size;
 }
 
 /* ---- C spelling --------------------------------------------------------------------- */
@@ -178,24 +237,20 @@ static void params_list(struct sym_sb *sb, Dwarf_Die *fn, int depth)
 	sym_sb_puts(sb, ")");
 }
 
-static void array_dims(struct sym_sb *sb, Dwarf_Die *arr)
+/* The dimensions of `arr` after the first `skip`: "[2][3]", "[]" for an unknown bound. */
+static void array_dims(struct sym_sb *sb, Dwarf_Die *arr, unsigned int skip)
 {
-	Dwarf_Attribute attr;
-	Dwarf_Word n;
 	Dwarf_Die sub;
+	uint64_t n;
 
-	if (dwarf_child(arr, &sub))
+	if (!sym_subrange(arr, skip, &sub))
 		return;
 	do {
-		if (dwarf_tag(&sub) != DW_TAG_subrange_type)
-			continue;
-		if (dwarf_attr(&sub, DW_AT_count, &attr) && !dwarf_formudata(&attr, &n))
+		if (sym_subrange_count(&sub, &n))
 			sym_sb_printf(sb, "[%llu]", (unsigned long long)n);
-		else if (dwarf_attr(&sub, DW_AT_upper_bound, &attr) && !dwarf_formudata(&attr, &n))
-			sym_sb_printf(sb, "[%llu]", (unsigned long long)n + 1);
 		else
 			sym_sb_puts(sb, "[]");
-	} while (dwarf_siblingof(&sub, &sub) == 0);
+	} while (sym_next_subrange(&sub));
 }
 
 /* "struct x", "union {...}", a base or typedef name. */
@@ -296,7 +351,7 @@ static void type_name(struct sym_sb *sb, Dwarf_Die *type, int depth)
 		else
 			sym_sb_puts(sb, "void");
 		sym_sb_puts(sb, " ");
-		array_dims(sb, type);
+		array_dims(sb, type, 0);
 		break;
 	case DW_TAG_subroutine_type:
 		if (sym_die_type(type, &inner))
@@ -328,12 +383,12 @@ void sym_type_declare(struct sym_sb *sb, const char *type, const char *name)
 
 /* ---- classification ----------------------------------------------------------------- */
 
-static bool is_char(Dwarf_Die *base)
+bool sym_is_char(Dwarf_Die *base)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Word enc;
 
-	if (dwarf_tag(base) != DW_TAG_base_type || die_byte_size(base) != 1 ||
+	if (dwarf_tag(base) != DW_TAG_base_type || sym_die_byte_size(base) != 1 ||
 	    !dwarf_attr(base, DW_AT_encoding, &attr) || dwarf_formudata(&attr, &enc))
 		return false;
 	return enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char || enc == DW_ATE_UTF;
@@ -350,11 +405,11 @@ static bool is_char_array(Dwarf_Die *array)
 			dims += dwarf_tag(&c) == DW_TAG_subrange_type;
 		} while (dwarf_siblingof(&c, &c) == 0);
 	}
-	return dims == 1 && sym_die_type(array, &elem) && strip_type(&elem, &bare) &&
-	       is_char(&bare);
+	return dims == 1 && sym_die_type(array, &elem) && sym_strip_type(&elem, &bare) &&
+	       sym_is_char(&bare);
 }
 
-static void classify_base(Dwarf_Die *t, struct sym_type *out)
+void sym_classify_base(Dwarf_Die *t, struct sym_type *out)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Word enc = 0;
@@ -393,13 +448,13 @@ static void classify_pointer(struct sym_dwarf *d, Dwarf_Die *t, struct sym_type 
 	out->kind = SYM_T_VOID_PTR;
 	if (!out->size)
 		out->size = sizeof(void *);
-	if (!sym_die_type(t, &pointee) || !strip_type(&pointee, &bare))
+	if (!sym_die_type(t, &pointee) || !sym_strip_type(&pointee, &bare))
 		return;
-	out->pointee = die_ref(d, &bare);
-	out->kind = is_char(&bare) ? SYM_T_CHAR_PTR : SYM_T_PTR;
+	out->pointee = sym_die_ref(d, &bare);
+	out->kind = sym_is_char(&bare) ? SYM_T_CHAR_PTR : SYM_T_PTR;
 }
 
-static int enumerators(Dwarf_Die *t, struct sym_type *out)
+int sym_enumerators(Dwarf_Die *t, bool is_signed, struct sym_enumerator **enums, size_t *nenums)
 {
 	Dwarf_Attribute attr;
 	struct sym_enumerator *e;
@@ -414,30 +469,30 @@ static int enumerators(Dwarf_Die *t, struct sym_type *out)
 	do {
 		n += dwarf_tag(&c) == DW_TAG_enumerator;
 	} while (dwarf_siblingof(&c, &c) == 0);
-	out->enums = calloc(n ? n : 1, sizeof(*out->enums));
-	if (!out->enums)
+	*enums = calloc(n ? n : 1, sizeof(**enums));
+	if (!*enums)
 		return -ENOMEM;
 	dwarf_child(t, &c);
 	do {
-		if (dwarf_tag(&c) != DW_TAG_enumerator || out->nenums == n)
+		if (dwarf_tag(&c) != DW_TAG_enumerator || *nenums == n)
 			continue;
-		e = &out->enums[out->nenums];
+		e = &(*enums)[*nenums];
 		name = dwarf_diename(&c);
 		if (!dwarf_attr(&c, DW_AT_const_value, &attr))
 			continue;
-		if (out->is_signed && !dwarf_formsdata(&attr, &sv))
+		if (is_signed && !dwarf_formsdata(&attr, &sv))
 			e->value = sv;
 		else if (!dwarf_formudata(&attr, &uv))
 			e->value = (int64_t)uv;
 		e->name = strdup(name ? name : "?");
 		if (!e->name)
 			return -ENOMEM;
-		out->nenums++;
+		(*nenums)++;
 	} while (dwarf_siblingof(&c, &c) == 0);
 	return 0;
 }
 
-static void enum_sign(Dwarf_Die *t, struct sym_type *out)
+bool sym_enum_signed(Dwarf_Die *t)
 {
 	struct sym_type under = {0};
 	Dwarf_Die u, bare;
@@ -446,39 +501,40 @@ static void enum_sign(Dwarf_Die *t, struct sym_type *out)
 	Dwarf_Die c;
 
 	/* DWARF 3+ names the underlying integer type; without it, any negative value says. */
-	if (sym_die_type(t, &u) && strip_type(&u, &bare) && dwarf_tag(&bare) == DW_TAG_base_type) {
-		classify_base(&bare, &under);
-		out->is_signed = under.is_signed;
-		return;
+	if (sym_die_type(t, &u) && sym_strip_type(&u, &bare) &&
+	    dwarf_tag(&bare) == DW_TAG_base_type) {
+		sym_classify_base(&bare, &under);
+		return under.is_signed;
 	}
 	if (dwarf_child(t, &c))
-		return;
+		return false;
 	do {
 		if (dwarf_tag(&c) == DW_TAG_enumerator &&
 		    dwarf_attr(&c, DW_AT_const_value, &attr) && attr.form == DW_FORM_sdata &&
 		    !dwarf_formsdata(&attr, &sv) && sv < 0)
-			out->is_signed = true;
+			return true;
 	} while (dwarf_siblingof(&c, &c) == 0);
+	return false;
 }
 
 static int classify(struct sym_dwarf *d, Dwarf_Die *type, struct sym_type *out)
 {
 	Dwarf_Die t;
 
-	if (!strip_type(type, &t)) {
+	if (!sym_strip_type(type, &t)) {
 		out->kind = SYM_T_VOID;
 		return 0;
 	}
-	out->die = die_ref(d, &t);
-	out->size = die_byte_size(&t);
+	out->die = sym_die_ref(d, &t);
+	out->size = sym_die_byte_size(&t);
 	switch (dwarf_tag(&t)) {
 	case DW_TAG_base_type:
-		classify_base(&t, out);
+		sym_classify_base(&t, out);
 		return 0;
 	case DW_TAG_enumeration_type:
 		out->kind = SYM_T_ENUM;
-		enum_sign(&t, out);
-		return enumerators(&t, out);
+		out->is_signed = sym_enum_signed(&t);
+		return sym_enumerators(&t, out->is_signed, &out->enums, &out->nenums);
 	case DW_TAG_pointer_type:
 	case DW_TAG_reference_type:
 	case DW_TAG_rvalue_reference_type:
@@ -535,7 +591,7 @@ void sym_type__free(struct sym_type *t)
 
 /* ---- members ------------------------------------------------------------------------ */
 
-static bool is_aggregate(int tag)
+bool sym_is_aggregate(int tag)
 {
 	return tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_class_type;
 }
@@ -562,8 +618,7 @@ static bool definition_in(Dwarf_Die *cu, Dwarf_Die *decl, Dwarf_Die *out)
 	return false;
 }
 
-/* Complete a struct that is only declared here. */
-static bool complete_type(struct sym_dwarf *d, Dwarf_Die *decl, Dwarf_Die *out)
+bool sym_complete_type(struct sym_dwarf *d, Dwarf_Die *decl, Dwarf_Die *out)
 {
 	Dwarf_Off off = 0, next;
 	Dwarf_Die cu;
@@ -583,7 +638,7 @@ static bool complete_type(struct sym_dwarf *d, Dwarf_Die *decl, Dwarf_Die *out)
 	return false;
 }
 
-static int member_offset(Dwarf_Die *m, int64_t *off)
+static int member_location(Dwarf_Die *m, int64_t *off)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Word w;
@@ -592,7 +647,7 @@ static int member_offset(Dwarf_Die *m, int64_t *off)
 
 	*off = 0;
 	if (!dwarf_attr(m, DW_AT_data_member_location, &attr))
-		return 0; /* a union member, or the first one */
+		return 0; /* a union member, the first one, or a DWARF 4+ bit-field */
 	if (!dwarf_formudata(&attr, &w)) {
 		*off = (int64_t)w;
 		return 0;
@@ -606,14 +661,64 @@ static int member_offset(Dwarf_Die *m, int64_t *off)
 }
 
 /*
- * Find `name` among the members of `agg`, descending into anonymous members.  Returns
- * 1 found (*m, *off), 0 not here, -EOPNOTSUPP found but not addressable in bytes.
+ * The lowest bit of bit-field `m`, from the start of its struct.  DWARF 4+ says it as
+ * DW_AT_data_bit_offset.  DWARF 2/3 (and clang) give a storage unit of DW_AT_byte_size bytes
+ * at the member location, and DW_AT_bit_offset of the field's most significant bit from the
+ * unit's most significant bit: on a little-endian machine the lowest bit is then
+ * unit * 8 - bit_offset - bit_size bits into the unit.
  */
-static int find_member(Dwarf_Die *agg, const char *name, int depth, Dwarf_Die *m, int64_t *off)
+static int64_t lowest_bit(Dwarf_Die *m, int64_t loc, Dwarf_Word bits)
 {
+	Dwarf_Attribute attr;
+	Dwarf_Word w, unit;
+	Dwarf_Sword msb;
+	Dwarf_Die t;
+
+	if (dwarf_attr(m, DW_AT_data_bit_offset, &attr) && !dwarf_formudata(&attr, &w))
+		return loc * 8 + (int64_t)w;
+	if (!dwarf_attr(m, DW_AT_bit_offset, &attr) || dwarf_formsdata(&attr, &msb))
+		return loc * 8;
+	if (dwarf_attr(m, DW_AT_byte_size, &attr) && !dwarf_formudata(&attr, &unit))
+		return (loc + (int64_t)unit) * 8 - msb - (int64_t)bits;
+	unit = sym_die_type(m, &t) && sym_strip_type(&t, &t) ? sym_die_byte_size(&t) : 0;
+	return unit ? (loc + (int64_t)unit) * 8 - msb - (int64_t)bits : -1;
+}
+
+int sym_member_place(Dwarf_Die *m, struct sym_place *p)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word bits;
+	int64_t loc, low;
+
+	memset(p, 0, sizeof(*p));
+	if (member_location(m, &loc))
+		return -EOPNOTSUPP;
+	p->off = loc;
+	if (!dwarf_attr(m, DW_AT_bit_size, &attr))
+		return 0;
+	if (dwarf_formudata(&attr, &bits) || !bits || bits > 64)
+		return -EOPNOTSUPP;
+	low = lowest_bit(m, loc, bits);
+	if (low < 0 || (low % 8 + bits + 7) / 8 > 8)
+		return -EOPNOTSUPP;
+	p->off = low / 8;
+	p->bit_off = low % 8;
+	p->bit_size = bits;
+	p->size = (p->bit_off + bits + 7) / 8;
+	return 0;
+}
+
+/*
+ * Find `name` among the members of `agg`, descending into anonymous members.  Returns
+ * 1 found (*m, *p), 0 not here, -EOPNOTSUPP found but not at a place sym_member_place()
+ * can say.
+ */
+static int find_member(Dwarf_Die *agg, const char *name, int depth, Dwarf_Die *m,
+		       struct sym_place *p)
+{
+	struct sym_place here;
 	Dwarf_Die c, t, bare;
 	const char *n;
-	int64_t here;
 	int ret;
 
 	if (depth > MAX_TYPE_DEPTH || dwarf_child(agg, &c))
@@ -624,23 +729,23 @@ static int find_member(Dwarf_Die *agg, const char *name, int depth, Dwarf_Die *m
 		n = dwarf_diename(&c);
 		if (n && strcmp(n, name))
 			continue;
-		if (member_offset(&c, &here))
-			return n ? -EOPNOTSUPP : 0;
-		if (n) {
-			if (dwarf_hasattr(&c, DW_AT_bit_size) ||
-			    dwarf_hasattr(&c, DW_AT_bit_offset))
+		if (sym_member_place(&c, &here)) {
+			if (n)
 				return -EOPNOTSUPP;
+			continue;
+		}
+		if (n) {
 			*m = c;
-			*off = here;
+			*p = here;
 			return 1;
 		}
 		/* Anonymous struct or union: its members are ours. */
-		if (!sym_die_type(&c, &t) || !strip_type(&t, &bare) ||
-		    !is_aggregate(dwarf_tag(&bare)))
+		if (!sym_die_type(&c, &t) || !sym_strip_type(&t, &bare) ||
+		    !sym_is_aggregate(dwarf_tag(&bare)))
 			continue;
-		ret = find_member(&bare, name, depth + 1, m, off);
+		ret = find_member(&bare, name, depth + 1, m, p);
 		if (ret) {
-			*off += here;
+			p->off += here.off;
 			return ret;
 		}
 	} while (dwarf_siblingof(&c, &c) == 0);
@@ -659,7 +764,7 @@ static void list_members(struct sym_sb *sb, Dwarf_Die *agg, int depth, size_t *n
 			continue;
 		name = dwarf_diename(&c);
 		if (!name) {
-			if (sym_die_type(&c, &t) && strip_type(&t, &bare))
+			if (sym_die_type(&c, &t) && sym_strip_type(&t, &bare))
 				list_members(sb, &bare, depth + 1, n);
 			continue;
 		}
@@ -682,12 +787,13 @@ static int member_base(struct sym_dwarf *d, const struct sym_type *base, bool ar
 		       arrow ? "pointer to a struct or union" : "struct or union", op);
 		return -EINVAL;
 	}
-	if (!die_at(d, arrow ? base->pointee : base->die, &t) || !is_aggregate(dwarf_tag(&t))) {
+	if (!sym_die_at(d, arrow ? base->pointee : base->die, &t) ||
+	    !sym_is_aggregate(dwarf_tag(&t))) {
 		sym_pr("%s: '%s' is not a %s, cannot use '%s' on it\n", d->obj_path, base->name,
 		       arrow ? "pointer to a struct or union" : "struct or union", op);
 		return -EINVAL;
 	}
-	if (!complete_type(d, &t, agg)) {
+	if (!sym_complete_type(d, &t, agg)) {
 		sym_pr("%s: '%s': the %s is only declared, its members are unknown\n", d->obj_path,
 		       base->name, arrow ? "pointed-to type" : "type");
 		return -ENOENT;
@@ -699,6 +805,7 @@ int sym_dwarf__member(struct sym_dwarf *d, const struct sym_type *base, const ch
 		      bool arrow, int64_t *off, struct sym_type *out)
 {
 	struct sym_sb sb = {0};
+	struct sym_place p;
 	Dwarf_Die agg, m, t;
 	size_t n = 0;
 	char *list;
@@ -709,11 +816,17 @@ int sym_dwarf__member(struct sym_dwarf *d, const struct sym_type *base, const ch
 	err = member_base(d, base, arrow, &agg);
 	if (err)
 		return err;
-	err = find_member(&agg, member, 0, &m, off);
+	err = find_member(&agg, member, 0, &m, &p);
 	if (err == 1) {
+		*off = p.off;
 		err = sym_type_describe(d, sym_die_type(&m, &t) ? &t : NULL, out);
 		if (err)
 			sym_pr("%s: out of memory\n", d->obj_path);
+		if (!err && p.bit_size) {
+			out->size = p.size;
+			out->bit_off = p.bit_off;
+			out->bit_size = p.bit_size;
+		}
 		return err;
 	}
 	if (err == -EOPNOTSUPP) {
@@ -727,4 +840,110 @@ int sym_dwarf__member(struct sym_dwarf *d, const struct sym_type *base, const ch
 	       list && *list ? list : "none");
 	free(list);
 	return -ENOENT;
+}
+
+/* ---- elements ----------------------------------------------------------------------- */
+
+static int no_elements(struct sym_dwarf *d, const struct sym_type *t, const char *what)
+{
+	sym_pr("%s: '%s' %s: it has no elements to index or dereference\n", d->obj_path, t->name,
+	       what);
+	return -EINVAL;
+}
+
+/* sym_type_describe(), with a struct only declared here completed from its definition. */
+static int describe_complete(struct sym_dwarf *d, Dwarf_Die *type, struct sym_type *out)
+{
+	Dwarf_Die t, def;
+	int err;
+
+	err = sym_type_describe(d, type, out);
+	if (err || out->kind != SYM_T_STRUCT || out->size || !sym_die_at(d, out->die, &t) ||
+	    !sym_complete_type(d, &t, &def))
+		return err;
+	out->die = sym_die_ref(d, &def);
+	out->size = sym_die_byte_size(&def);
+	return 0;
+}
+
+/*
+ * x[i] of a multi-dimensional array (DIE `arr`): the array of its dimensions from the
+ * `skip`th (`sub`) on.  DWARF has no DIE for it: its die is the array's, skip in
+ * SYM_DIE_DIMS.
+ */
+static int subarray(struct sym_dwarf *d, Dwarf_Die *arr, unsigned int skip, Dwarf_Die *sub,
+		    Dwarf_Die *elem, struct sym_type *out)
+{
+	struct sym_sb sb = {0};
+	Dwarf_Die bare, last = *sub;
+	uint32_t elem_size = 0;
+	bool chars = false;
+
+	if (sym_strip_type(elem, &bare)) {
+		elem_size = sym_die_byte_size(&bare);
+		chars = sym_is_char(&bare) && !sym_next_subrange(&last);
+	}
+	out->kind = chars ? SYM_T_CHAR_ARRAY : SYM_T_ARRAY;
+	out->size = sym_dims_size(sub, elem_size);
+	out->die = sym_die_ref(d, arr) | (uint64_t)skip << SYM_DIE_DIMS_SHIFT;
+	type_name(&sb, elem, 0);
+	sym_sb_puts(&sb, " ");
+	array_dims(&sb, arr, skip);
+	out->name = sym_sb_take(&sb);
+	return out->name ? 0 : -ENOMEM;
+}
+
+static int array_element(struct sym_dwarf *d, const struct sym_type *arr, Dwarf_Die *t,
+			 uint64_t *count, struct sym_type *out)
+{
+	unsigned int skip = sym_die_dims(arr->die);
+	Dwarf_Die sub, rest, elem;
+
+	if (!sym_subrange(t, skip, &sub) || !sym_die_type(t, &elem))
+		return no_elements(d, arr, "is an array of nothing DWARF describes");
+	sym_subrange_count(&sub, count);
+	rest = sub;
+	if (!sym_next_subrange(&rest))
+		return describe_complete(d, &elem, out);
+	if (skip + 1 > SYM_DIE_DIMS_MAX)
+		return no_elements(d, arr, "has too many dimensions");
+	return subarray(d, t, skip + 1, &rest, &elem, out);
+}
+
+/* *p of the pointer type `t`: what it points to, as the source spells it. */
+static int pointer_element(struct sym_dwarf *d, const struct sym_type *ptr, Dwarf_Die *t,
+			   struct sym_type *out)
+{
+	Dwarf_Die pointee, bare;
+
+	if (!sym_die_type(t, &pointee) || !sym_strip_type(&pointee, &bare))
+		return no_elements(d, ptr, "points to void");
+	if (dwarf_tag(&bare) == DW_TAG_subroutine_type)
+		return no_elements(d, ptr, "is a function pointer");
+	return describe_complete(d, &pointee, out);
+}
+
+int sym_dwarf__element(struct sym_dwarf *d, const struct sym_type *arr, uint64_t *count,
+		       struct sym_type *out)
+{
+	bool is_array = arr->kind == SYM_T_ARRAY || arr->kind == SYM_T_CHAR_ARRAY;
+	bool is_ptr = arr->kind == SYM_T_PTR || arr->kind == SYM_T_CHAR_PTR;
+	Dwarf_Die t;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	*count = 0;
+	if (arr->kind == SYM_T_VOID_PTR)
+		return no_elements(d, arr, "points to void");
+	if (!(is_array || is_ptr) || !sym_die_at(d, arr->die, &t) ||
+	    (is_array && dwarf_tag(&t) != DW_TAG_array_type))
+		return no_elements(d, arr, "is not an array or a pointer");
+	err = is_array ? array_element(d, arr, &t, count, out) : pointer_element(d, arr, &t, out);
+	if (err == -ENOMEM)
+		sym_pr("%s: out of memory\n", d->obj_path);
+	if (err) {
+		sym_type__free(out);
+		*count = 0;
+	}
+	return err;
 }

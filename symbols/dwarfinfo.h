@@ -49,6 +49,10 @@ struct sym_type {
 	size_t nenums;
 	uint64_t die;	  /* libdw DIE offset of the type (after typedefs/cv), for members */
 	uint64_t pointee; /* DIE offset of the pointed-to type for pointers, else 0 */
+	uint8_t bit_off;  /* a bit-field member (sym_dwarf__member): its lowest bit, counted
+			   * from bit 0 of the byte at the member's offset; size is then the
+			   * bytes its bits touch (at most 8) */
+	uint8_t bit_size; /* a bit-field's width (1..64); 0: not a bit-field */
 };
 
 enum sym_loc_kind {
@@ -134,13 +138,100 @@ void sym_fn_info__free(struct sym_fn_info *f);
  * struct/union), else . (base must be a struct/union).  *off is the member's byte offset;
  * *out its type.  -ENOENT with a message listing the members when there is none of that
  * name (or the struct is only declared anywhere); -EINVAL when base is not a (pointer to
- * a) struct; -EOPNOTSUPP for a bit-field.  Members of anonymous struct/union members are
- * found by their own names; a struct only declared in this unit is completed from its
- * definition elsewhere.
+ * a) struct.  Members of anonymous struct/union members are found by their own names; a
+ * struct only declared in this unit is completed from its definition elsewhere.
+ *
+ * A bit-field is out->kind SYM_T_INT, SYM_T_BOOL or SYM_T_ENUM (by its declared type,
+ * enumerators included) with out->bit_size its width: *off is then the offset of the lowest
+ * byte its bits touch, out->bit_off its lowest bit in that byte, out->size the bytes its
+ * bits touch (1..8).  Read them little-endian, shift right by bit_off, keep bit_size bits
+ * (sign-extended when is_signed).  Both DWARF forms are read: DW_AT_data_bit_offset (DWARF
+ * 4+) and DW_AT_byte_size + DW_AT_bit_offset (DWARF 2/3, clang).  -EOPNOTSUPP, with a
+ * message, for a bit-field whose bits touch 9 bytes (or a member at no constant offset).
  */
 int sym_dwarf__member(struct sym_dwarf *d, const struct sym_type *base, const char *member,
 		      bool arrow, int64_t *off, struct sym_type *out);
 void sym_type__free(struct sym_type *t);
+
+/*
+ * What x[N] and *x read: the element type of an array (arr->kind SYM_T_ARRAY or
+ * SYM_T_CHAR_ARRAY: for a multi-dimensional array, the array of the remaining dimensions,
+ * short[3] of a short[2][3]), or the pointed-to type of a pointer (SYM_T_PTR,
+ * SYM_T_CHAR_PTR; a struct only declared there is completed from its definition).
+ * *count: the array's first dimension (0 unknown), 0 for a pointer.  -EINVAL with a
+ * message (naming the object and the type as C spells it) for void *, a function pointer,
+ * anything else; -ENOMEM.
+ */
+int sym_dwarf__element(struct sym_dwarf *d, const struct sym_type *arr, uint64_t *count,
+		       struct sym_type *out);
+
+/*
+ * The shape of a C value, for printing it from its bytes the way a C programmer reads it:
+ * a struct as its members, an array as its elements, a bit-field as its bits.  A tree,
+ * flattened into an array of nodes; node 0 is the value itself.
+ */
+enum sym_shape_kind {
+	SYM_S_INT,    /* an integer of `size` bytes (char too), is_signed; a bit-field when
+		       * bit_size != 0 */
+	SYM_S_BOOL,   /* _Bool / bool (a bit-field when bit_size != 0) */
+	SYM_S_ENUM,   /* enums[0..nenums), is_signed (a bit-field when bit_size != 0) */
+	SYM_S_FLOAT,  /* float or double (size 4 or 8) */
+	SYM_S_PTR,    /* any pointer or reference, function pointers included: an address */
+	SYM_S_CHARS,  /* a one-dimensional char array (or the last dimension of one): text up
+		       * to its first NUL, `size` bytes at most */
+	SYM_S_ARRAY,  /* `count` elements, node `child` each, child's size bytes apart */
+	SYM_S_STRUCT, /* struct or class: its members are node `child` and its `next` chain */
+	SYM_S_UNION,  /* the same; every member at its own offset (usually 0) */
+	SYM_S_OPAQUE, /* `size` bytes shown as they are: long double, _Complex, vector types,
+		       * anything else; `why` says what it is ("long double") or why it is not
+		       * shown in full ("nested deeper than 6 levels") */
+};
+
+struct sym_shape {
+	enum sym_shape_kind kind;
+	char *name;	  /* a member's name; NULL for the root and array elements */
+	uint32_t off;	  /* a member: its byte offset in the struct/union; else 0 */
+	uint32_t size;	  /* bytes of the value (of a bit-field: the bytes its bits touch,
+			   * from `off`, at most 8) */
+	uint8_t bit_off;  /* bit-field: its lowest bit, counted from bit 0 of the byte at off */
+	uint8_t bit_size; /* bit-field width (1..64); 0: not a bit-field */
+	bool is_signed;	  /* INT, ENUM, bit-fields */
+	uint32_t count;	  /* ARRAY: elements (0: unknown bound, a flexible array member);
+			   * STRUCT/UNION: members */
+	int32_t child;	  /* ARRAY: the element's node; STRUCT/UNION: the first member; -1 */
+	int32_t next;	  /* the next member of the same struct/union; -1 after the last */
+	struct sym_enumerator *enums; /* ENUM (owned) */
+	size_t nenums;
+	const char *why; /* OPAQUE: static storage */
+};
+
+struct sym_shapes {
+	struct sym_shape *nodes;
+	size_t n;
+};
+
+#define SYM_SHAPE_MAX_DEPTH 6	 /* nested structs/unions/arrays below the root */
+#define SYM_SHAPE_MAX_NODES 1024 /* nodes in one shape */
+
+/*
+ * The shape of the type at DIE offset `die` (a struct sym_type's .die or .pointee).
+ * Typedefs and qualifiers are looked through at every level; a struct only declared in its
+ * unit is completed from its definition elsewhere (as sym_dwarf__member() does); members
+ * of anonymous struct/union members are members of the enclosing one, at their offsets
+ * (as C names them: ins->anon_a).  Past SYM_SHAPE_MAX_DEPTH levels, or once
+ * SYM_SHAPE_MAX_NODES nodes are made, what is left is SYM_S_OPAQUE with a why.  Arrays of
+ * arrays are arrays of ARRAY nodes.  0, -ENOMEM, or -EINVAL (no such type DIE, or void).
+ *
+ * The details: a bit-field member is an INT, BOOL or ENUM node with bit_size, its off,
+ * bit_off and size as sym_dwarf__member() says them.  A level is a struct, union or array
+ * dimension (an anonymous struct/union member is one too, though it makes no node; past
+ * the limit it is one OPAQUE member named ""); a char array is text at any depth.  The
+ * members of a struct are made together: when they would pass SYM_SHAPE_MAX_NODES, the
+ * struct is OPAQUE.  Pointers are never followed.  Static members and unnamed bit-fields
+ * (padding) are left out.
+ */
+int sym_dwarf__shape(struct sym_dwarf *d, uint64_t die, struct sym_shapes *out);
+void sym_shapes__free(struct sym_shapes *s);
 
 /*
  * Every function DWARF describes whose name matches `glob` (fnmatch), in name order:

@@ -172,6 +172,15 @@ test_dwarf_arguments_O0_and_O2() {
 			"$(jq -c 'select(.function == "dw_append") | .args' out)"
 		eq "$bin enums and bool" '{"color":"DW_BLUE","on":false,"mode":"DW_MODE_WRITE"}' \
 			"$(jq -c 'select(.function == "dw_color_name" and .event_type == "uprobe") | .args' out)"
+		# an enum by name wherever it is named: a fetch list, $retval; a type given wins
+		"$UPTRACE" -c "$FX/$bin" 'dw_next_color(c)' 'dw_next_color%return' \
+			'dw_color_name(color, on, mode:u32)' >out2 2>err || fail "status: $(cat err)"
+		eq "$bin enum in a fetch list" '{"c":"DW_BLUE"}' \
+			"$(jq -c 'select(.function == "dw_next_color" and .event_type == "uprobe") | .args' out2)"
+		eq "$bin enum return" '"DW_BLACK"' \
+			"$(jq -c 'select(.event_type == "uretprobe") | .retval' out2)"
+		eq "$bin enum fetched by name, and typed" '{"color":"DW_BLUE","on":false,"mode":2}' \
+			"$(jq -c 'select(.function == "dw_color_name") | .args' out2)"
 		eq "$bin char * return" '"off"' \
 			"$(jq -c 'select(.function == "dw_color_name" and .event_type == "uretprobe") | .retval' out)"
 		# gcc -O2 turns the recursion into a loop: one return
@@ -198,6 +207,42 @@ test_dwarf_arguments_O0_and_O2() {
 			fail "status: $(cat err)"
 		eq "$bin char array :str past --max-bytes" \
 			'{"ins->tag":{"value":"dumm","truncated":true,"length":16}}' "$(jq -c '.args' out)"
+	done
+}
+
+# C values the way gdb prints them (issue #14): arrays, structs, unions, bit-fields, indexes,
+# *x, a long double, structs passed and returned by value; gcc -O0 and -O2, and clang -O2
+# when the fixture could be built (fixtures.mk skips it without clang).
+test_dwarf_aggregates() {
+	local bin bins=(dw-O0 dw-O2)
+	[ -x "$FX/dw-clang-O2" ] && bins+=(dw-clang-O2)
+	for bin in "${bins[@]}"; do
+		local m='ins->vals, ins->vals[2], ins->pair, ins->flag, ins->kind, ins->sbits, ins->big'
+		m+=', ins->grid, ins->grid[1][2], ins->p_ins, ins->wide, ins->tag[0]'
+		"$UPTRACE" -c "$FX/$bin" "dw_append($m)" >out 2>err || fail "$bin: status $?: $(cat err)"
+		eq "$bin members" '{"ins->vals":[10,20,30,40],"ins->vals[2]":30,"ins->pair":{"a":7,"b":9},"ins->flag":1,"ins->kind":5,"ins->sbits":-3,"ins->big":78187493530,"ins->grid":[[1,2,3],[4,5,6]],"ins->grid[1][2]":6,"ins->p_ins":{"kind":0,"flags":3,"label":null},"ins->wide":"0x40008000000000000000","ins->tag[0]":100}' \
+			"$(jq -c .args out)"
+		# the whole struct, members in order, anonymous ones flattened; cut at --max-bytes
+		"$UPTRACE" -c "$FX/$bin" 'dw_append(*ins)' >out 2>err || fail "$bin: $(cat err)"
+		eq "$bin *ins" '["id","name","p_ins","u_long","u_bytes","anon_a","anon_b","color","enabled","cb","next","tag","ratio","frac","wide","vals","flag","kind","sbits","pair","grid","big"]' \
+			"$(jq -c '.args["*ins"] | keys_unsorted' out)"
+		eq "$bin *ins values" '{"id":1,"u_bytes":"abcdefghijkl","color":"DW_RED","tag":"dummy.0","next":null,"sbits":-3,"pair":{"a":7,"b":9}}' \
+			"$(jq -c '.args["*ins"] | {id, u_bytes, color, tag, next, sbits, pair}' out)"
+		"$UPTRACE" --max-bytes 16 -c "$FX/$bin" 'dw_append(*ins)' >out 2>err ||
+			fail "$bin: $(cat err)"
+		eq "$bin *ins cut" '{"truncated":true,"length":176,"keys":["id","name"],"id":1}' \
+			"$(jq -c '.args["*ins"] | {truncated, length, keys: (.value | keys_unsorted), id: .value.id}' out)"
+		# nested deeper than 6 levels: the rest as bytes
+		"$UPTRACE" -c "$FX/$bin" 'dw_nested(*n)' >out 2>err || fail "$bin: $(cat err)"
+		eq "$bin depth" '{"c":"DW_BLUE","on":true,"n2":{"n3":{"n4":{"n5":{"n6":{"n7":{"n8":"0x00000008"}}}}}}}' \
+			"$(jq -c '.args["*n"]' out)"
+		# by value: 8 bytes in a register, and returned in rax; 32 bytes returned in
+		# memory (rax has its address); on the stack at -O0 and clang's -O2 (gcc -O2 has
+		# no location for it at the entry)
+		"$UPTRACE" -c "$FX/$bin" dw_pair_swap 'dw_pair_swap%return' dw_big_next \
+			'dw_big_next%return' >out 2>err || fail "$bin: $(cat err)"
+		eq "$bin by value" "$([ $bin = dw-clang-O2 ] && echo '"<optimized out>"' || echo '{"a":7,"b":9}') {\"a\":10,\"b\":7} $([ $bin = dw-O2 ] && echo '"<optimized out>"' || echo '{"x":[1,2,3,4]}') {\"x\":[2,2,3,4]}" \
+			"$(jq -c 'if .event_type == "uprobe" then (.args.p // .args.b) else .retval end' out | xargs -d '\n')"
 	done
 }
 
@@ -260,9 +305,15 @@ test_gcc_clone_by_its_base_name() {
 
 test_dwarf_errors() {
 	expect_usage_error "has no member 'nosuch' (members: id, name, p_ins" "$FX/dw-O2" 'dw_append(ins->nosuch)'
-	expect_usage_error "'ins->p_ins' is a struct or array" "$FX/dw-O2" 'dw_append(ins->p_ins)'
-	expect_usage_error "'ins->wide' is a long double, which uptrace cannot print yet" \
-		"$FX/dw-O2" 'dw_append(ins->wide)'
+	expect_usage_error "'ins->p_ins' is a struct or array: it prints as a whole, without a TYPE or length" \
+		"$FX/dw-O2" 'dw_append(ins->p_ins[4])'
+	expect_usage_error "'ins->vals': index 4 is past the end of 'int \\[4\\]'" \
+		"$FX/dw-O2" 'dw_append(ins->vals[4])'
+	expect_usage_error "'ins->flag' is a bit-field: it prints as its value, without a TYPE" \
+		"$FX/dw-O2" 'dw_append(ins->flag:u8)'
+	expect_usage_error "points to void: it has no elements to index or dereference" \
+		"$FX/dw-O2" 'dw_append(*buf)'
+	expect_usage_error "'tag\\[0\\]': a length must be at least 1" "$FX/dw-O2" 'dw_append(tag[0])'
 	expect_usage_error "needs DWARF" "$FLB_STRIPPED" 'flb_input_log_append(ins->name)'
 }
 

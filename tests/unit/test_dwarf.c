@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * test_dwarf.c - symbols/dwarf.h: signatures, parameter types and locations, members, debug
- * files, MiniDebugInfo.
+ * test_dwarf.c - symbols/dwarf.h: signatures, parameter types and locations, members,
+ * bit-fields, elements and shapes, debug files, MiniDebugInfo.
  *
  * The fixtures (tests/fixtures/dw_*.c, built by fixtures.mk into $UPTRACE_FIXTURES, default
  * build/fixtures) are one program built -O0 and -O2, and stripped copies whose DWARF lives
@@ -893,6 +893,503 @@ static void test_members(void **state)
 	sym_dwarf__close(d);
 }
 
+/* ---- bit-fields, elements, shapes ----------------------------------------------------- */
+
+/*
+ * The bit-fields of struct dw_ins, independently of DWARF: the value a real instance holds,
+ * and an instance that is zero but for that field, all ones (where its bits are).
+ */
+enum { BF_FLAG, BF_KIND, BF_SBITS, BF_BIG, BF_N };
+
+static const struct {
+	const char *name;
+	int64_t value;
+	bool is_signed;
+} bitfields[BF_N] = {
+	[BF_FLAG] = {"flag", 1, false},
+	[BF_KIND] = {"kind", 5, false},
+	[BF_SBITS] = {"sbits", -3, true},
+	[BF_BIG] = {"big", 0x123456789a, false},
+};
+
+static void bitfield_instances(struct dw_ins *val, struct dw_ins ones[BF_N])
+{
+	memset(val, 0xa5, sizeof(*val)); /* the bits around the fields are not theirs */
+	val->flag = 1;
+	val->kind = 5;
+	val->sbits = -3;
+	val->big = 0x123456789a;
+	memset(ones, 0, BF_N * sizeof(*ones));
+	ones[BF_FLAG].flag = 1;
+	ones[BF_KIND].kind = 7;
+	ones[BF_SBITS].sbits = -1;
+	ones[BF_BIG].big = 0xffffffffffULL;
+}
+
+/* Read as the loader does: `size` bytes at off, little-endian, >> bit_off, bit_size bits. */
+static int64_t read_bits(const void *base, uint32_t off, uint32_t size, uint8_t bit_off,
+			 uint8_t bit_size, bool is_signed)
+{
+	const uint8_t *p = (const uint8_t *)base + off;
+	uint64_t v = 0;
+	uint32_t k;
+
+	for (k = size; k-- > 0;)
+		v = v << 8 | p[k];
+	v >>= bit_off;
+	if (bit_size < 64)
+		v &= (1ULL << bit_size) - 1;
+	if (is_signed && bit_size < 64 && (v >> (bit_size - 1)) & 1)
+		v |= ~0ULL << bit_size;
+	return (int64_t)v;
+}
+
+/* A bit-field's place, as symbols/ said it, against bit-field b of the real instances. */
+static void check_bits(int b, uint32_t off, uint32_t size, uint8_t bit_off, uint8_t bit_size,
+		       bool is_signed)
+{
+	const uint8_t *ones;
+	struct dw_ins val, one[BF_N];
+	size_t k, lo = (size_t)off * 8 + bit_off;
+
+	bitfield_instances(&val, one);
+	ones = (const uint8_t *)&one[b];
+	assert_int_equal(is_signed, bitfields[b].is_signed);
+	assert_int_equal(size, (bit_off + bit_size + 7) / 8);
+	assert_true(bit_off < 8 && size <= 8);
+	/* exactly these bits are the field's */
+	for (k = 0; k < sizeof(val) * 8; k++)
+		if (((ones[k / 8] >> (k % 8)) & 1) != (k >= lo && k < lo + bit_size))
+			fail_msg("%s: bit %zu of struct dw_ins, said off %u bit_off %u bit_size %u",
+				 bitfields[b].name, k, off, bit_off, bit_size);
+	assert_int_equal(read_bits(&val, off, size, bit_off, bit_size, is_signed),
+			 bitfields[b].value);
+}
+
+static void check_member_bits(struct sym_dwarf *d, const struct sym_type *ins, int b,
+			      const char *type)
+{
+	struct sym_type t;
+	int64_t off = -1;
+
+	msg_reset();
+	assert_int_equal(sym_dwarf__member(d, ins, bitfields[b].name, true, &off, &t), 0);
+	assert_no_msg();
+	assert_string_equal(t.name, type);
+	assert_int_equal(t.kind, SYM_T_INT);
+	assert_true(off >= 0);
+	check_bits(b, (uint32_t)off, t.size, t.bit_off, t.bit_size, t.is_signed);
+	sym_type__free(&t);
+}
+
+/* A fixture that may not be built (dw-clang-O2 without clang): skipped, saying why. */
+static bool have_fixture(const char *name)
+{
+	if (!access(fx(name), R_OK))
+		return true;
+	print_message("%s: not built (no clang when the fixtures were made): skipped\n", name);
+	return false;
+}
+
+static void members_bits(const char *fixture)
+{
+	struct sym_dwarf *d;
+	struct sym_fn_info f;
+	struct sym_type t;
+
+	if (!have_fixture(fixture))
+		skip();
+	d = open_dw(fixture, NULL);
+	get_func(d, fixture, "dw_append", NULL, &f);
+	check_member_bits(d, &f.params[0].type, BF_FLAG, "unsigned int");
+	check_member_bits(d, &f.params[0].type, BF_KIND, "unsigned int");
+	check_member_bits(d, &f.params[0].type, BF_SBITS, "int");
+	check_member_bits(d, &f.params[0].type, BF_BIG, "uint64_t");
+	/* not bit-fields */
+	check_member(d, &f.params[0].type, "vals", true, offsetof(struct dw_ins, vals), "int [4]",
+		     SYM_T_ARRAY, 16, &t);
+	assert_int_equal(t.bit_size, 0);
+	sym_type__free(&t);
+	check_member(d, &f.params[0].type, "pair", true, offsetof(struct dw_ins, pair), "dw_pair_t",
+		     SYM_T_STRUCT, 8, &t);
+	assert_int_equal(t.bit_size, 0);
+	sym_type__free(&t);
+	check_member(d, &f.params[0].type, "grid", true, offsetof(struct dw_ins, grid),
+		     strstr(fixture, "clang") ? "short [2][3]" : "short int [2][3]", SYM_T_ARRAY,
+		     12, &t);
+	sym_type__free(&t);
+	sym_fn_info__free(&f);
+	sym_dwarf__close(d);
+}
+
+static void test_member_bitfields(void **state)
+{
+	members_bits("dw-O0");
+	members_bits("dw-O2");
+	members_bits("dw-dwarf3");
+}
+
+static void test_member_bitfields_clang(void **state)
+{
+	members_bits("dw-clang-O2");
+}
+
+/* The bit-field forms: DWARF 5 from gcc by default, the DWARF 2/3 one with -gdwarf-3. */
+static void test_bitfield_forms(void **state)
+{
+	char cmd[PATH_MAX + 128];
+
+	snprintf(cmd, sizeof(cmd),
+		 "readelf --debug-dump=info '%s' | grep -A8 ': sbits$' | "
+		 "grep -q 'DW_AT_data_bit_offset'",
+		 fx("dw-O2"));
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "readelf --debug-dump=info '%s' | grep -q 'DW_AT_bit_offset'",
+		 fx("dw-O2"));
+	assert_int_not_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "readelf --debug-dump=info '%s' | grep -A8 ': sbits$' | "
+		 "grep -q 'DW_AT_bit_offset  *: 23'",
+		 fx("dw-dwarf3"));
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "readelf --debug-dump=info '%s' | grep -q 'DW_AT_data_bit_offset'",
+		 fx("dw-dwarf3"));
+	assert_int_not_equal(system(cmd), 0);
+}
+
+/* sym_dwarf__element() that succeeds, no message. */
+static void check_element(struct sym_dwarf *d, const struct sym_type *arr, const char *name,
+			  enum sym_type_kind kind, uint32_t size, uint64_t count,
+			  struct sym_type *out)
+{
+	uint64_t n = 99;
+
+	msg_reset();
+	assert_int_equal(sym_dwarf__element(d, arr, &n, out), 0);
+	assert_no_msg();
+	assert_string_equal(out->name, name);
+	assert_int_equal(out->kind, kind);
+	assert_int_equal(out->size, size);
+	assert_int_equal(n, count);
+}
+
+static void test_element(void **state)
+{
+	struct sym_dwarf *d = open_dw("dw-O2", NULL);
+	struct sym_type m, e, e2;
+	struct sym_shapes sh;
+	struct sym_fn_info f, g;
+	uint64_t n;
+	int64_t off;
+
+	get_func(d, "dw-O2", "dw_append", NULL, &f);
+	const struct sym_type *ins = &f.params[0].type;
+
+	assert_int_equal(sym_dwarf__member(d, ins, "vals", true, &off, &m), 0);
+	check_element(d, &m, "int", SYM_T_INT, 4, 4, &e);
+	assert_true(e.is_signed);
+	sym_type__free(&e);
+	sym_type__free(&m);
+
+	/* short grid[2][3]: grid[i] is a short[3], DWARF has no DIE of its own for it */
+	assert_int_equal(sym_dwarf__member(d, ins, "grid", true, &off, &m), 0);
+	check_element(d, &m, "short int [3]", SYM_T_ARRAY, 6, 2, &e);
+	check_element(d, &e, "short int", SYM_T_INT, 2, 3, &e2);
+	assert_true(e2.is_signed);
+	sym_type__free(&e2);
+	assert_int_equal(sym_dwarf__shape(d, e.die, &sh), 0);
+	assert_int_equal(sh.n, 2);
+	assert_int_equal(sh.nodes[0].kind, SYM_S_ARRAY);
+	assert_int_equal(sh.nodes[0].count, 3);
+	assert_int_equal(sh.nodes[0].size, 6);
+	assert_int_equal(sh.nodes[0].child, 1);
+	assert_int_equal(sh.nodes[1].kind, SYM_S_INT);
+	assert_int_equal(sh.nodes[1].size, 2);
+	sym_shapes__free(&sh);
+	/* not a struct, whatever its DIE offset says */
+	msg_reset();
+	assert_int_equal(sym_dwarf__member(d, &e, "x", false, &off, &e2), -EINVAL);
+	assert_one_msg("'short int [3]' is not a struct or union", NULL);
+	sym_type__free(&e);
+	sym_type__free(&m);
+
+	assert_int_equal(sym_dwarf__member(d, ins, "tag", true, &off, &m), 0);
+	check_element(d, &m, "char", SYM_T_INT, 1, 16, &e);
+	sym_type__free(&e);
+	sym_type__free(&m);
+
+	/* *ins, and *tag */
+	check_element(d, ins, "struct dw_ins", SYM_T_STRUCT, sizeof(struct dw_ins), 0, &e);
+	assert_int_equal(e.die, ins->pointee);
+	sym_type__free(&e);
+	check_element(d, &f.params[1].type, "const char", SYM_T_INT, 1, 0, &e);
+	sym_type__free(&e);
+
+	/* Nothing to index: one message each, naming the type. */
+	msg_reset();
+	assert_int_equal(sym_dwarf__element(d, &f.params[3].type, &n, &e), -EINVAL);
+	assert_one_msg("dw-O2", "'const void *' points to void", NULL);
+	assert_int_equal(n, 0);
+	msg_reset();
+	assert_int_equal(sym_dwarf__element(d, &f.params[2].type, &n, &e), -EINVAL);
+	assert_one_msg("'size_t' is not an array or a pointer", NULL);
+	get_func(d, "dw-O2", "dw_typed", NULL, &g);
+	msg_reset();
+	assert_int_equal(sym_dwarf__element(d, &g.params[3].type, &n, &e), -EINVAL);
+	assert_one_msg("'dw_cb_t' is a function pointer", NULL);
+	/* dw_ins_t *: through the typedef of the pointer, the typedef name stays */
+	check_element(d, &g.params[0].type, "dw_ins_t", SYM_T_STRUCT, sizeof(struct dw_ins), 0, &e);
+	sym_type__free(&e);
+	sym_fn_info__free(&g);
+	sym_fn_info__free(&f);
+	sym_dwarf__close(d);
+}
+
+/* Member `name` of struct/union node i, checked to be on its chain of count members. */
+static const struct sym_shape *shape_member(const struct sym_shapes *sh, int32_t i,
+					    const char *name)
+{
+	const struct sym_shape *found = NULL;
+	uint32_t k = 0;
+	int32_t m;
+
+	assert_true(sh->nodes[i].kind == SYM_S_STRUCT || sh->nodes[i].kind == SYM_S_UNION);
+	for (m = sh->nodes[i].child; m >= 0; m = sh->nodes[m].next, k++) {
+		assert_true((size_t)m < sh->n);
+		if (!strcmp(sh->nodes[m].name, name))
+			found = &sh->nodes[m];
+	}
+	assert_int_equal(k, sh->nodes[i].count);
+	if (!found)
+		fail_msg("no member %s in node %d", name, i);
+	return found;
+}
+
+static int32_t node_index(const struct sym_shapes *sh, const struct sym_shape *n)
+{
+	return (int32_t)(n - sh->nodes);
+}
+
+static void assert_shape(const struct sym_shape *n, enum sym_shape_kind kind, uint32_t off,
+			 uint32_t size, bool is_signed)
+{
+	if (n->kind != kind || n->off != off || n->size != size || n->is_signed != is_signed)
+		fail_msg("%s: kind %d off %u size %u signed %d, expected kind %d off %u size %u "
+			 "signed %d",
+			 n->name ? n->name : "(element)", n->kind, n->off, n->size, n->is_signed,
+			 kind, off, size, is_signed);
+}
+
+#define INS_OFF(m) offsetof(struct dw_ins, m)
+
+static void ins_shape(const char *fixture)
+{
+	static const struct {
+		const char *name;
+		enum sym_shape_kind kind;
+		size_t off; /* SIZE_MAX: a bit-field */
+		uint32_t size;
+		bool is_signed;
+	} want[] = {
+		{"id", SYM_S_INT, INS_OFF(id), 4, true},
+		{"name", SYM_S_PTR, INS_OFF(name), 8, false},
+		{"p_ins", SYM_S_STRUCT, INS_OFF(p_ins), sizeof(struct dw_props), false},
+		{"u_long", SYM_S_INT, INS_OFF(u_long), 8, true},
+		{"u_bytes", SYM_S_CHARS, INS_OFF(u_bytes), 12, false},
+		{"anon_a", SYM_S_INT, INS_OFF(anon_a), 2, true},
+		{"anon_b", SYM_S_INT, INS_OFF(anon_b), 4, true},
+		{"color", SYM_S_ENUM, INS_OFF(color), 4, true},
+		{"enabled", SYM_S_BOOL, INS_OFF(enabled), 1, false},
+		{"cb", SYM_S_PTR, INS_OFF(cb), 8, false},
+		{"next", SYM_S_PTR, INS_OFF(next), 8, false},
+		{"tag", SYM_S_CHARS, INS_OFF(tag), 16, false},
+		{"ratio", SYM_S_FLOAT, INS_OFF(ratio), 8, false},
+		{"frac", SYM_S_FLOAT, INS_OFF(frac), 4, false},
+		{"wide", SYM_S_OPAQUE, INS_OFF(wide), 16, false},
+		{"vals", SYM_S_ARRAY, INS_OFF(vals), 16, false},
+		{"flag", SYM_S_INT, SIZE_MAX, 0, false},
+		{"kind", SYM_S_INT, SIZE_MAX, 0, false},
+		{"sbits", SYM_S_INT, SIZE_MAX, 0, true},
+		{"pair", SYM_S_STRUCT, INS_OFF(pair), 8, false},
+		{"grid", SYM_S_ARRAY, INS_OFF(grid), 12, false},
+		{"big", SYM_S_INT, SIZE_MAX, 0, false},
+	};
+	const struct sym_shape *r, *n, *e;
+	struct sym_dwarf *d;
+	struct sym_fn_info f;
+	struct sym_shapes sh;
+	int32_t m;
+	size_t k;
+	int b;
+
+	if (!have_fixture(fixture))
+		skip();
+	d = open_dw(fixture, NULL);
+	get_func(d, fixture, "dw_append", NULL, &f);
+	msg_reset();
+	assert_int_equal(sym_dwarf__shape(d, f.params[0].type.pointee, &sh), 0);
+	assert_no_msg();
+	r = &sh.nodes[0];
+	assert_shape(r, SYM_S_STRUCT, 0, sizeof(struct dw_ins), false);
+	assert_null(r->name);
+	assert_int_equal(r->next, -1);
+	assert_int_equal(r->count, sizeof(want) / sizeof(want[0]));
+	/* the members in declaration order, the anonymous ones' flattened */
+	for (m = r->child, k = 0; m >= 0; m = sh.nodes[m].next, k++) {
+		n = &sh.nodes[m];
+		assert_string_equal(n->name, want[k].name);
+		if (want[k].off == SIZE_MAX) {
+			for (b = 0; strcmp(bitfields[b].name, n->name); b++)
+				;
+			assert_int_equal(n->kind, want[k].kind);
+			assert_true(n->bit_size > 0);
+			check_bits(b, n->off, n->size, n->bit_off, n->bit_size, n->is_signed);
+			continue;
+		}
+		assert_shape(n, want[k].kind, want[k].off, want[k].size, want[k].is_signed);
+		assert_int_equal(n->bit_size, 0);
+	}
+	assert_int_equal(k, r->count);
+	assert_int_equal(INS_OFF(u_bytes), INS_OFF(u_long));
+
+	n = shape_member(&sh, 0, "p_ins");
+	assert_shape(shape_member(&sh, node_index(&sh, n), "kind"), SYM_S_INT,
+		     offsetof(struct dw_props, kind), 2, false);
+	assert_shape(shape_member(&sh, node_index(&sh, n), "flags"), SYM_S_INT,
+		     offsetof(struct dw_props, flags), 4, false);
+	assert_shape(shape_member(&sh, node_index(&sh, n), "label"), SYM_S_PTR,
+		     offsetof(struct dw_props, label), 8, false);
+
+	n = shape_member(&sh, 0, "vals");
+	assert_int_equal(n->count, 4);
+	e = &sh.nodes[n->child];
+	assert_null(e->name);
+	assert_shape(e, SYM_S_INT, 0, 4, true);
+
+	n = shape_member(&sh, 0, "grid");
+	assert_int_equal(n->count, 2);
+	e = &sh.nodes[n->child];
+	assert_shape(e, SYM_S_ARRAY, 0, 6, false);
+	assert_int_equal(e->count, 3);
+	assert_null(e->name);
+	assert_shape(&sh.nodes[e->child], SYM_S_INT, 0, 2, true);
+
+	n = shape_member(&sh, 0, "wide");
+	assert_non_null(n->why);
+	assert_non_null(strstr(n->why, "long double"));
+
+	n = shape_member(&sh, 0, "color");
+	assert_int_equal(n->nenums, 4);
+	assert_string_equal(n->enums[0].name, "DW_RED");
+	assert_int_equal(n->enums[0].value, DW_RED);
+	assert_string_equal(n->enums[1].name, "DW_GREEN");
+	assert_int_equal(n->enums[1].value, DW_GREEN);
+	assert_string_equal(n->enums[2].name, "DW_BLUE");
+	assert_int_equal(n->enums[2].value, DW_BLUE);
+	assert_string_equal(n->enums[3].name, "DW_BLACK");
+	assert_int_equal(n->enums[3].value, DW_BLACK);
+
+	n = shape_member(&sh, 0, "pair");
+	assert_int_equal(n->kind, SYM_S_STRUCT);
+	assert_shape(shape_member(&sh, node_index(&sh, n), "a"), SYM_S_INT,
+		     offsetof(struct dw_pair, a), 4, false);
+	assert_shape(shape_member(&sh, node_index(&sh, n), "b"), SYM_S_INT,
+		     offsetof(struct dw_pair, b), 4, false);
+
+	/* the root, its 22 members, p_ins' 3, pair's 2, one element of vals, two of grid:
+	 * next is a pointer, never followed */
+	assert_int_equal(sh.n, 1 + 22 + 3 + 2 + 1 + 2);
+	sym_shapes__free(&sh);
+	sym_shapes__free(&sh); /* cleared: a second free is harmless */
+	assert_null(sh.nodes);
+	sym_fn_info__free(&f);
+	sym_dwarf__close(d);
+}
+
+static void test_shape_ins(void **state)
+{
+	ins_shape("dw-O0");
+	ins_shape("dw-O2");
+	ins_shape("dw-dwarf3"); /* DW_AT_bit_offset: test_bitfield_forms */
+}
+
+static void test_shape_ins_clang(void **state)
+{
+	ins_shape("dw-clang-O2");
+}
+
+/* dw_nested(struct dw_n1 *n, struct dw_wide *w): the depth and node limits. */
+static void test_shape_limits(void **state)
+{
+	struct sym_dwarf *d = open_dw("dw-O2", NULL);
+	const struct sym_shape *n;
+	struct sym_shapes sh;
+	struct sym_fn_info f;
+	struct dw_n1 v;
+	char name[8];
+	int32_t i;
+	int depth;
+
+	get_func(d, "dw-O2", "dw_nested", NULL, &f);
+	assert_int_equal(sym_dwarf__shape(d, f.params[0].type.pointee, &sh), 0);
+	assert_shape(&sh.nodes[0], SYM_S_STRUCT, 0, sizeof(struct dw_n1), false);
+	/* an enum and a bool bit-field */
+	memset(&v, 0x5a, sizeof(v));
+	v.c = DW_BLACK;
+	v.on = true;
+	n = shape_member(&sh, 0, "c");
+	assert_int_equal(n->kind, SYM_S_ENUM);
+	assert_int_equal(n->bit_size, 4);
+	assert_true(n->is_signed);
+	assert_int_equal(n->nenums, 4);
+	assert_int_equal(read_bits(&v, n->off, n->size, n->bit_off, n->bit_size, true), DW_BLACK);
+	n = shape_member(&sh, 0, "on");
+	assert_int_equal(n->kind, SYM_S_BOOL);
+	assert_int_equal(n->bit_size, 1);
+	assert_int_equal(read_bits(&v, n->off, n->size, n->bit_off, n->bit_size, false), 1);
+	/* n2 at depth 1 ... n7 at depth 6 are structs; n8, at depth 7, is not shown */
+	for (i = 0, depth = 2; depth <= 8; depth++) {
+		snprintf(name, sizeof(name), "n%d", depth);
+		n = shape_member(&sh, i, name);
+		assert_int_equal(n->off, depth == 2 ? offsetof(struct dw_n1, n2) : 0);
+		assert_int_equal(n->size, sizeof(int));
+		i = node_index(&sh, n);
+		if (depth - 1 <= SYM_SHAPE_MAX_DEPTH)
+			continue;
+		assert_int_equal(n->kind, SYM_S_OPAQUE);
+		assert_string_equal(n->why, "nested deeper than 6 levels");
+		assert_int_equal(n->child, -1);
+	}
+	assert_int_equal(sh.n, 1 + 2 + 7); /* the root; c, on; n2 ... n8 */
+	sym_shapes__free(&sh);
+
+	/* 30 structs of 40 ints: the first that fit are shown, the others are not */
+	assert_int_equal(sym_dwarf__shape(d, f.params[1].type.pointee, &sh), 0);
+	assert_int_equal(sh.nodes[0].count, 30);
+	for (i = sh.nodes[0].child, depth = 0; i >= 0; i = sh.nodes[i].next, depth++) {
+		n = &sh.nodes[i];
+		assert_int_equal(n->size, sizeof(struct dw_forty));
+		if (31 + (depth + 1) * 40 <= SYM_SHAPE_MAX_NODES) {
+			assert_int_equal(n->kind, SYM_S_STRUCT);
+			assert_int_equal(n->count, 40);
+		} else {
+			assert_int_equal(n->kind, SYM_S_OPAQUE);
+			assert_string_equal(n->why, "more than 1024 nodes");
+		}
+	}
+	assert_int_equal(sh.n, 31 + (SYM_SHAPE_MAX_NODES - 31) / 40 * 40);
+	assert_true(sh.n <= SYM_SHAPE_MAX_NODES);
+	sym_shapes__free(&sh);
+
+	/* no type, or void */
+	assert_int_equal(sym_dwarf__shape(d, 0, &sh), -EINVAL);
+	assert_null(sh.nodes);
+	assert_int_equal(sh.n, 0);
+	sym_fn_info__free(&f);
+	sym_dwarf__close(d);
+}
+
 /* ---- listing -------------------------------------------------------------------------- */
 
 struct list_ctx {
@@ -915,9 +1412,10 @@ static int list_cb(const struct sym_fn_info *f, void *ctx)
 static void test_for_each(void **state)
 {
 	static const char *const want[] = {
-		"dw_append", "dw_call_dup2", "dw_color_name", "dw_dup",	       "dw_dup",
-		"dw_eight",  "dw_fact",	     "dw_noargs",     "dw_scale",      "dw_sink",
-		"dw_twice",  "dw_typed",     "dw_uses_inl",   "dw_uses_twice", "dw_variadic",
+		"dw_append",	"dw_big_next", "dw_call_dup2",	"dw_color_name", "dw_dup",
+		"dw_dup",	"dw_eight",    "dw_fact",	"dw_nested",	 "dw_next_color",
+		"dw_noargs",	"dw_pair_swap", "dw_scale",	"dw_sink",	 "dw_twice",
+		"dw_typed",	"dw_uses_inl", "dw_uses_twice", "dw_variadic",
 	};
 	struct sym_dwarf *d = open_dw("dw-O2", NULL);
 	struct list_ctx l = {0};
@@ -930,7 +1428,7 @@ static void test_for_each(void **state)
 		if (strcmp(want[i], "dw_dup"))
 			assert_int_equal(l.addrs[i], nm_addr("dw-O2", want[i], NULL));
 	}
-	assert_true(l.addrs[3] < l.addrs[4]);
+	assert_true(l.addrs[4] < l.addrs[5]); /* the two dw_dup */
 
 	memset(&l, 0, sizeof(l));
 	l.stop_at = 2;
@@ -1162,6 +1660,13 @@ int main(void)
 		cmocka_unit_test(test_inlined_everywhere),
 		cmocka_unit_test(test_partly_inlined),
 		cmocka_unit_test(test_members),
+		cmocka_unit_test(test_member_bitfields),
+		cmocka_unit_test(test_member_bitfields_clang),
+		cmocka_unit_test(test_bitfield_forms),
+		cmocka_unit_test(test_element),
+		cmocka_unit_test(test_shape_ins),
+		cmocka_unit_test(test_shape_ins_clang),
+		cmocka_unit_test(test_shape_limits),
 		cmocka_unit_test(test_for_each),
 		cmocka_unit_test(test_debuglink),
 		cmocka_unit_test(test_extra_dirs),

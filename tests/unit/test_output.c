@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "dwarfinfo.h"
 #include "output.h"
 
 static struct obuf ob;
@@ -177,6 +178,87 @@ static void test_faults(void **state)
 			    "\"address\":\"0xdead\"}");
 	v.flags = UPT_ARG_NOLOC;
 	assert_string_equal(arg(RD_SIGNED, 4, &v, NULL), "\"<optimized out>\"");
+}
+
+/*
+ * A shape over bytes, the way probe.c gets one from symbols/: struct { int id; int bits:5
+ * (at bit 3 of byte 4); enum; short pair[2]; char name[6]; void *p; struct { uint8_t u; }
+ * in; long double ld; }, 48 bytes.
+ */
+static struct sym_enumerator colors[] = { { 7, "BLUE" }, { -2, "BLACK" } };
+static struct sym_shape nodes[] = {
+	/* 0 */ { .kind = SYM_S_STRUCT, .size = 48, .count = 8, .child = 1, .next = -1 },
+	/* 1 */ { .kind = SYM_S_INT, .name = "id", .off = 0, .size = 4, .is_signed = true,
+		  .child = -1, .next = 2 },
+	/* 2 */ { .kind = SYM_S_INT, .name = "bits", .off = 4, .size = 2, .bit_off = 3,
+		  .bit_size = 5, .is_signed = true, .child = -1, .next = 3 },
+	/* 3 */ { .kind = SYM_S_ENUM, .name = "color", .off = 6, .size = 2, .is_signed = true,
+		  .enums = colors, .nenums = 2, .child = -1, .next = 4 },
+	/* 4 */ { .kind = SYM_S_ARRAY, .name = "pair", .off = 8, .size = 4, .count = 2, .child = 5,
+		  .next = 6 },
+	/* 5 */ { .kind = SYM_S_INT, .size = 2, .child = -1, .next = -1 },
+	/* 6 */ { .kind = SYM_S_CHARS, .name = "name", .off = 12, .size = 6, .child = -1,
+		  .next = 7 },
+	/* 7 */ { .kind = SYM_S_PTR, .name = "p", .off = 18, .size = 8, .child = -1, .next = 8 },
+	/* 8 */ { .kind = SYM_S_STRUCT, .name = "in", .off = 26, .size = 1, .count = 1,
+		  .child = 9, .next = 10 },
+	/* 9 */ { .kind = SYM_S_INT, .name = "u", .size = 1, .child = -1, .next = -1 },
+	/* 10 */ { .kind = SYM_S_OPAQUE, .name = "ld", .off = 32, .size = 16, .child = -1,
+		   .next = -1, .why = "long double" },
+};
+static struct sym_shapes shapes = { nodes, sizeof(nodes) / sizeof(nodes[0]) };
+
+static void test_shapes(void **state)
+{
+	uint8_t d[48] = {
+		0xfe, 0xff, 0xff, 0xff,	      /* id -2 */
+		0xe8, 0x00,		      /* bits: 0b11101 at bit 3 = -3 */
+		0xfe, 0xff,		      /* color -2: BLACK */
+		0x01, 0x00, 0xff, 0xff,	      /* pair 1, 65535 (unsigned) */
+		'a',  'b',  0,	  'z',	0, 0, /* name "ab" */
+		0,    0,    0,	  0,	0, 0, 0, 0, /* p NULL */
+		200,				    /* in.u */
+	};
+	struct arg_out o = { .name = "x", .rd = RD_SHAPE, .shape = &shapes };
+	struct upt_arg_val v = { .len = 48 };
+	static const char whole[] =
+		"{\"id\":-2,\"bits\":-3,\"color\":\"BLACK\",\"pair\":[1,65535],\"name\":\"ab\","
+		"\"p\":null,\"in\":{\"u\":200},\"ld\":\"0x40008000000000000000\"}";
+
+	(void)state;
+	/* 2.0L: exponent 0x4000, mantissa 0x8000000000000000; the 6 bytes after are padding */
+	memcpy(d + 32, "\0\0\0\0\0\0\0\x80\0\x40\xaa\xaa\xaa\xaa\xaa\xaa", 16);
+	ob_reset(&ob);
+	render_arg(&ob, &o, &v, d);
+	ob_putc(&ob, 0);
+	assert_string_equal(ob.buf, whole);
+	/* cut at 11 bytes: what is whole (id, bits, color, pair[0]) and the full length */
+	v.len = 11;
+	v.flags = UPT_ARG_TRUNC;
+	v.full_len = 48;
+	ob_reset(&ob);
+	render_arg(&ob, &o, &v, d);
+	ob_putc(&ob, 0);
+	assert_string_equal(ob.buf, "{\"value\":{\"id\":-2,\"bits\":-3,\"color\":\"BLACK\"},"
+				    "\"truncated\":true,\"length\":48}");
+	/* an enum value no enumerator has, and a bit-field of an unsigned type */
+	d[6] = 9;
+	d[7] = 0;
+	nodes[2].is_signed = false;
+	v.len = 8;
+	v.flags = 0;
+	ob_reset(&ob);
+	render_arg(&ob, &o, &v, d);
+	ob_putc(&ob, 0);
+	assert_string_equal(ob.buf, "{\"id\":-2,\"bits\":29,\"color\":9}");
+	nodes[2].is_signed = true;
+	/* a struct of at most 8 bytes in a register: the register's bytes */
+	o.shape_in_raw = true;
+	v.raw = 0x0000ffff00000005ULL; /* id 5, bits from byte 4: 0xff >> 3 = 31 -> -1 */
+	ob_reset(&ob);
+	render_arg(&ob, &o, &v, NULL);
+	ob_putc(&ob, 0);
+	assert_string_equal(ob.buf, "{\"id\":5,\"bits\":-1,\"color\":0}");
 }
 
 /* A record of one probe with two arguments: an int and a 5-byte string. */
@@ -366,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),   cmocka_unit_test(test_msgpack_values),
 		cmocka_unit_test(test_faults),	    cmocka_unit_test(test_record),
 		cmocka_unit_test(test_record_head_per_thread),
+		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_lying_records),
 		cmocka_unit_test(test_return_record),
 	};

@@ -95,6 +95,48 @@ static void test_full_spec(void **state)
 	probe_def__free(&d);
 }
 
+/* [N] between steps indexes; a trailing [N] stays a LEN; *x is x[0] after everything. */
+static void test_indexes_and_deref(void **state)
+{
+	struct probe_def d;
+	const struct fetch *f;
+
+	assert_int_equal(probe_def__parse("f(ins->vals[2], g[1][0x2].a, *ins->next, buf[16], *p)",
+					  &d),
+			 0);
+	assert_int_equal(d.nfetches, 5);
+	f = &d.fetches[0]; /* the trailing [2] is a LEN here; probe.c makes it an index */
+	assert_string_equal(f->text, "ins->vals");
+	assert_int_equal(f->nmembers, 1);
+	assert_true(f->has_len);
+	assert_int_equal(f->len_num, 2);
+	f = &d.fetches[1];
+	assert_string_equal(f->text, "g[1][0x2].a");
+	assert_int_equal(f->nmembers, 3);
+	assert_null(f->members[0]);
+	assert_int_equal(f->index[0], 1);
+	assert_null(f->members[1]);
+	assert_int_equal(f->index[1], 2);
+	assert_string_equal(f->members[2], "a");
+	assert_false(f->arrow[2]);
+	assert_false(f->has_len);
+	f = &d.fetches[2];
+	assert_string_equal(f->text, "*ins->next");
+	assert_string_equal(f->base, "ins");
+	assert_int_equal(f->nmembers, 2);
+	assert_string_equal(f->members[0], "next");
+	assert_null(f->members[1]);
+	assert_int_equal(f->index[1], 0);
+	f = &d.fetches[3];
+	assert_int_equal(f->nmembers, 0);
+	assert_int_equal(f->len_num, 16);
+	f = &d.fetches[4];
+	assert_string_equal(f->text, "*p");
+	assert_int_equal(f->nmembers, 1);
+	assert_null(f->members[0]);
+	probe_def__free(&d);
+}
+
 static void test_object_path_and_cxx_name(void **state)
 {
 	struct probe_def d;
@@ -143,7 +185,9 @@ static void test_errors_with_caret(void **state)
 	check_bad("f($ret)", "unknown special name (only $retval exists)", 2);
 	check_bad(":f", "empty object name before ':'", 0);
 	check_bad("f() x", "unexpected text after the probe", 4);
-	check_bad("f(a->b->c->d->e->f)", "more than 4 member accesses", 15);
+	check_bad("f(a->b->c->d->e->f)", "more than 4 member accesses and indexes", 15);
+	check_bad("f(a[1][2][3][4].b)", "more than 4 member accesses and indexes", 15);
+	check_bad("f(a[x].b)", "expected ',' or ')'", 6);
 }
 
 static void test_proto_parse(void **state)
@@ -373,6 +417,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_function),
 		cmocka_unit_test(test_full_spec),
+		cmocka_unit_test(test_indexes_and_deref),
 		cmocka_unit_test(test_object_path_and_cxx_name),
 		cmocka_unit_test_setup_teardown(test_errors_with_caret, setup_err, teardown_err),
 		cmocka_unit_test(test_proto_parse),
