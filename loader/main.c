@@ -34,6 +34,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "addrsym.h"
 #include "command.h"
 #include "kfeatures.h"
 #include "forward.h"
@@ -61,6 +62,7 @@ struct session {
 	int pidfds[MAX_PIDS]; /* of -p pids; -1 once the process has exited */
 	int alive;	      /* -p pids still running */
 	int cmd_status;	      /* -c: CMD's exit status, -1 while it runs */
+	bool func_ptrs;	      /* some argument is (or holds) a function pointer to name */
 	struct tracer *tracer;
 	struct reorder *reorder;
 	struct render_ctx rctx;
@@ -128,6 +130,9 @@ static int on_sample(void *ctx, const void *data, size_t size)
 
 	if (s->out_closed || (s->opts.count && s->events >= s->opts.count))
 		return 0;
+	/* a process may be gone by the time its event is printed: its mappings, now */
+	if (s->func_ptrs && size >= sizeof(struct upt_rec_hdr))
+		addrsym__prefetch(s->rctx.syms, (pid_t)((const struct upt_rec_hdr *)data)->pid);
 	reorder__push(s->reorder, data, size);
 	return 0;
 }
@@ -299,18 +304,24 @@ static uint32_t shown_probes(struct session *s)
 	return count;
 }
 
-/* For a person at a terminal: what is attached where, how long it took, how to stop. */
-static void banner(struct session *s, uint64_t ms)
+/*
+ * The readiness line, stable for scripts (docs: README "Scripts"): once every probe is
+ * attached, "uptrace: tracing N probe(s) and M trace(s)" on stderr, unless -q.  At a
+ * terminal the same line also says where, how long it took and how to stop.
+ */
+static void say_ready(struct session *s, uint64_t ms)
 {
-	uint32_t uprobes = shown_probes(s), traces = __builtin_popcount(s->opts.traces);
-	char what[160] = "", where[64];
+	uint32_t traces = __builtin_popcount(s->opts.traces);
+	char where[64];
 	const char *target = where;
 
-	if (uprobes)
-		snprintf(what, sizeof(what), "%u probe%s", uprobes, uprobes == 1 ? "" : "s");
-	if (traces)
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%u kernel trace%s",
-			 uprobes ? " and " : "", traces, traces == 1 ? "" : "s");
+	if (s->opts.quiet)
+		return;
+	if (!upt_tty) {
+		fprintf(stderr, "uptrace: tracing %u probe(s) and %u trace(s)\n", shown_probes(s),
+			traces);
+		return;
+	}
 	if (s->opts.command)
 		target = s->cmd.exe;
 	else if (s->opts.npids)
@@ -320,8 +331,9 @@ static void banner(struct session *s, uint64_t ms)
 		target = s->opts.binary;
 	else
 		target = "every process";
-	upt_note("attached %s to %s (%llu ms); %sCtrl-C%s to stop", what, target,
-		 (unsigned long long)ms, upt_sgr("1"), upt_sgr(NULL));
+	upt_note("tracing %u probe(s) and %u trace(s) in %s (%llu ms); %sCtrl-C%s to stop",
+		 shown_probes(s), traces, target, (unsigned long long)ms, upt_sgr("1"),
+		 upt_sgr(NULL));
 }
 
 /* What became of the forwarded events: one line, after forward__close(). */
@@ -473,6 +485,16 @@ static int setup_sinks(struct session *s)
 	return err;
 }
 
+static bool probes_have_func_ptrs(struct probe **probes, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (probe__has_func_ptrs(probes[i]))
+			return true;
+	return false;
+}
+
 static int setup(struct session *s)
 {
 	struct tracer_opts topts = {
@@ -538,7 +560,8 @@ static int setup(struct session *s)
 	if (err)
 		return err;
 	s->rctx.probes = tracer__probes(s->tracer, &s->rctx.nprobes);
-	return 0;
+	s->func_ptrs = probes_have_func_ptrs(s->rctx.probes, s->rctx.nprobes);
+	return addrsym__new(&s->rctx.syms);
 }
 
 /* The modes that answer a question and exit: -V, --check, -l/--names, --explain. */
@@ -612,9 +635,7 @@ int main(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto cleanup;
 	}
-	upt_info("tracing %u probe(s) and %d trace(s); Ctrl-C to stop", shown_probes(&s),
-		 __builtin_popcount(s.opts.traces));
-	banner(&s, now_ms() - t0);
+	say_ready(&s, now_ms() - t0);
 	if (s.opts.command && command__release(&s.cmd)) {
 		upt_err("cannot start %s", s.cmd.exe);
 		command__abort(&s.cmd);
@@ -666,6 +687,7 @@ cleanup:
 	tracer__free(s.tracer);
 	forward__free(s.fwd);
 	reorder__free(s.reorder);
+	addrsym__free(s.rctx.syms);
 	for (i = 0; i < MAX_PIDS; i++)
 		if (s.pidfds[i] >= 0)
 			close(s.pidfds[i]);

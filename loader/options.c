@@ -369,7 +369,8 @@ const struct opt_def options_table[] = {
 	  .help = "longest idle wait between looks at the ring buffer\n"
 		  "(default {default}); events still come out when they arrive" },
 	{ "quiet", 'q', NULL, no_argument, set_flag, AT(quiet),
-	  .help = "no banner, no colour; the summary only when events were lost" },
+	  .help = "no readiness line, no colour; the summary only when\n"
+		  "events were lost" },
 	{ "verbose", 'v', NULL, no_argument, set_counter, AT(verbose),
 	  .help = "say what is resolved and attached (twice: libbpf debug)" },
 	{ "check", 0, NULL, no_argument, set_mode, .value = MODE_CHECK,

@@ -16,9 +16,11 @@
  * pseudo-probe (tracer.h).  Stats events' fields are stats.c's.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "addrsym.h"
 #include "dwarfinfo.h"
 #include "ktrace.h"
 #include "mpjson.h"
@@ -60,7 +62,26 @@ static int64_t sign_extend(uint64_t v, uint8_t size)
 	return (int64_t)(v << shift) >> shift;
 }
 
-static void put_scalar(struct emit *e, const struct arg_out *o, uint64_t raw)
+/*
+ * A function pointer as gdb prints one: "0x55d0c2a3e189 <on_event>", the address alone
+ * when no function of the process's objects holds it.
+ */
+static void put_func_ptr(struct emit *e, uint64_t addr, const struct arg_env *env)
+{
+	char sym[256], text[JSON_HEX_MAX + sizeof(sym) + 4];
+	size_t n;
+
+	if (!env || !addrsym__lookup(env->syms, env->pid, addr, sym, sizeof(sym))) {
+		emit_hex(e, addr);
+		return;
+	}
+	n = json_format_hex(text, addr);
+	n += (size_t)snprintf(text + n, sizeof(text) - n, " <%s>", sym);
+	emit_str(e, text, n < sizeof(text) ? n : sizeof(text) - 1);
+}
+
+static void put_scalar(struct emit *e, const struct arg_out *o, uint64_t raw,
+		       const struct arg_env *env)
 {
 	switch (o->rd) {
 	case RD_SIGNED:
@@ -75,6 +96,10 @@ static void put_scalar(struct emit *e, const struct arg_out *o, uint64_t raw)
 	case RD_PTR:
 		if (!raw) {
 			emit_null(e);
+			break;
+		}
+		if (o->func_ptr) {
+			put_func_ptr(e, raw, env);
 			break;
 		}
 		/* fallthrough */
@@ -292,11 +317,11 @@ static uint64_t shape_int(const struct sym_shape *s, const uint8_t *d, bool *neg
 }
 
 static void put_shape(struct emit *e, const struct sym_shapes *sh, int32_t i, const uint8_t *d,
-		      size_t n);
+		      size_t n, const struct arg_env *env);
 
 /* The members of a struct or union that were captured whole (a cut capture has fewer). */
 static void put_members(struct emit *e, const struct sym_shapes *sh, const struct sym_shape *s,
-			const uint8_t *d, size_t n)
+			const uint8_t *d, size_t n, const struct arg_env *env)
 {
 	int32_t m;
 
@@ -307,14 +332,14 @@ static void put_members(struct emit *e, const struct sym_shapes *sh, const struc
 		if ((uint64_t)ms->off + ms->size > n)
 			continue;
 		emit_key(e, ms->name ? ms->name : "?", ms->name ? strlen(ms->name) : 1);
-		put_shape(e, sh, m, d + ms->off, n - ms->off);
+		put_shape(e, sh, m, d + ms->off, n - ms->off, env);
 	}
 	emit_end(e);
 }
 
 /* The elements captured whole: as many as fit in n bytes. */
 static void put_elements(struct emit *e, const struct sym_shapes *sh, const struct sym_shape *s,
-			 const uint8_t *d, size_t n)
+			 const uint8_t *d, size_t n, const struct arg_env *env)
 {
 	const struct sym_shape *el;
 	uint64_t k, fit;
@@ -324,7 +349,7 @@ static void put_elements(struct emit *e, const struct sym_shapes *sh, const stru
 		el = &sh->nodes[s->child];
 		fit = el->size ? n / el->size : 0;
 		for (k = 0; k < s->count && k < fit; k++)
-			put_shape(e, sh, s->child, d + k * el->size, n - k * el->size);
+			put_shape(e, sh, s->child, d + k * el->size, n - k * el->size, env);
 	}
 	emit_end(e);
 }
@@ -352,13 +377,18 @@ static void put_opaque(struct emit *e, const uint8_t *d, uint32_t size)
  * addresses, enums by name; a bit-field as its value.
  */
 static void put_shape(struct emit *e, const struct sym_shapes *sh, int32_t i, const uint8_t *d,
-		      size_t n)
+		      size_t n, const struct arg_env *env)
 {
 	const struct sym_shape *s = &sh->nodes[i];
 	bool neg;
 	uint64_t v;
 	size_t k;
 
+	/* a scalar cut short (a capture cut at --max-bytes, a record that lies) has no value */
+	if (s->kind <= SYM_S_PTR && (s->size > n || s->size > 8)) {
+		emit_null(e);
+		return;
+	}
 	switch (s->kind) {
 	case SYM_S_INT:
 		v = shape_int(s, d, &neg);
@@ -387,20 +417,22 @@ static void put_shape(struct emit *e, const struct sym_shapes *sh, int32_t i, co
 		break;
 	case SYM_S_PTR:
 		v = load_le(d, 8);
-		if (v)
-			emit_hex(e, v);
-		else
+		if (!v)
 			emit_null(e);
+		else if (s->func)
+			put_func_ptr(e, v, env);
+		else
+			emit_hex(e, v);
 		break;
 	case SYM_S_CHARS:
 		emit_str(e, d, strnlen((const char *)d, s->size < n ? s->size : n));
 		break;
 	case SYM_S_ARRAY:
-		put_elements(e, sh, s, d, s->size && s->size < n ? s->size : n);
+		put_elements(e, sh, s, d, s->size && s->size < n ? s->size : n, env);
 		break;
 	case SYM_S_STRUCT:
 	case SYM_S_UNION:
-		put_members(e, sh, s, d, s->size < n ? s->size : n);
+		put_members(e, sh, s, d, s->size < n ? s->size : n, env);
 		break;
 	default:
 		k = s->size < n ? s->size : n;
@@ -413,7 +445,7 @@ static void put_shape(struct emit *e, const struct sym_shapes *sh, int32_t i, co
 }
 
 void render_arg_emit(struct emit *e, const struct arg_out *o, const struct upt_arg_val *v,
-		     const uint8_t *data)
+		     const uint8_t *data, const struct arg_env *env)
 {
 	bool cut = v->flags & UPT_ARG_TRUNC;
 
@@ -451,7 +483,7 @@ void render_arg_emit(struct emit *e, const struct arg_out *o, const struct upt_a
 		return;
 	}
 	if (o->rd < RD_STR) {
-		put_scalar(e, o, v->raw);
+		put_scalar(e, o, v->raw, env);
 		return;
 	}
 	if (o->rd == RD_SHAPE && o->shape_in_raw) {
@@ -459,7 +491,7 @@ void render_arg_emit(struct emit *e, const struct arg_out *o, const struct upt_a
 		uint8_t raw[8];
 
 		memcpy(raw, &v->raw, sizeof(raw));
-		put_shape(e, o->shape, 0, raw, sizeof(raw));
+		put_shape(e, o->shape, 0, raw, sizeof(raw), env);
 		return;
 	}
 	if (v->flags & UPT_ARG_NULL) {
@@ -467,14 +499,14 @@ void render_arg_emit(struct emit *e, const struct arg_out *o, const struct upt_a
 		return;
 	}
 	if (o->rd == RD_SHAPE && !cut) {
-		put_shape(e, o->shape, 0, data, v->len);
+		put_shape(e, o->shape, 0, data, v->len, env);
 		return;
 	}
 	if (o->rd == RD_SHAPE) {
 		/* what was captured whole, and how large the value is */
 		emit_map(e);
 		EMIT_KEY(e, "value");
-		put_shape(e, o->shape, 0, data, v->len);
+		put_shape(e, o->shape, 0, data, v->len, env);
 		EMIT_KEY(e, "truncated");
 		emit_bool(e, true);
 		EMIT_KEY(e, "length");
@@ -506,7 +538,7 @@ void render_arg(struct obuf *ob, const struct arg_out *o, const struct upt_arg_v
 	struct emit e;
 
 	emit_init(&e, ob, EMIT_JSON);
-	render_arg_emit(&e, o, v, data);
+	render_arg_emit(&e, o, v, data, NULL);
 }
 
 /* ---- records to events ---------------------------------------------------------------- */
@@ -592,6 +624,7 @@ int event_from_record(struct render_ctx *ctx, const void *data, size_t size, str
 			stats_count_return(p, rec);
 	}
 	ev->probe = p;
+	ev->syms = ctx->syms;
 	wall_time(ctx, rec->hdr.ts_ns, &ev->sec, &ev->nsec);
 	p->events++;
 	p->bytes += size;
@@ -641,16 +674,19 @@ static void put_common(struct emit *e, const struct event *ev)
 }
 
 /* "name": value for every shown argument; returns write "retval" this way too. */
-static void put_args(struct emit *e, const struct probe *p, const struct upt_call_rec *rec)
+static void put_args(struct emit *e, const struct event *ev)
 {
+	const struct upt_call_rec *rec = ev->rec;
+	const struct probe *p = ev->probe;
 	const struct upt_arg_val *v = (const void *)(rec + 1);
 	const uint8_t *d = (const uint8_t *)(v + rec->nargs);
+	const struct arg_env env = { .syms = ev->syms, .pid = (pid_t)rec->hdr.pid };
 	uint32_t i;
 
 	for (i = 0; i < rec->nargs; i++) {
 		if (p->out[i].rd != RD_HIDDEN) {
 			emit_key(e, p->out[i].name, strlen(p->out[i].name));
-			render_arg_emit(e, &p->out[i], &v[i], d);
+			render_arg_emit(e, &p->out[i], &v[i], d, &env);
 		}
 		d += v[i].slot;
 	}
@@ -702,7 +738,6 @@ static void put_call_head(struct emit *e, const struct event *ev)
 static void put_call(struct emit *e, const struct event *ev)
 {
 	const struct upt_call_rec *rec = ev->rec;
-	const struct probe *p = ev->probe;
 
 	emit_map(e);
 	EMIT_KEY(e, "time");
@@ -710,7 +745,7 @@ static void put_call(struct emit *e, const struct event *ev)
 	put_call_head(e, ev);
 	if (ev->kind == EV_RETURN) {
 		/* "retval":..., then the pairing with the entry (null when it was not seen) */
-		put_args(e, p, rec);
+		put_args(e, ev);
 		EMIT_KEY(e, "duration_ns");
 		if (rec->call_id)
 			emit_u64(e, rec->duration_ns);
@@ -728,7 +763,7 @@ static void put_call(struct emit *e, const struct event *ev)
 		}
 		EMIT_KEY(e, "args");
 		emit_map(e);
-		put_args(e, p, rec);
+		put_args(e, ev);
 		emit_end(e);
 	}
 	emit_end(e);

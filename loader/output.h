@@ -18,9 +18,12 @@
 #include "json.h"
 #include "probe.h"
 
+struct addrsym;
+
 struct render_ctx {
 	struct probe **probes;
 	uint32_t nprobes;
+	struct addrsym *syms; /* function pointers' symbols (NULL: addresses only) */
 	int64_t boot_to_real_ns; /* add to a bpf_ktime_get_boot_ns() stamp for wall time */
 	uint64_t bad_records;	 /* records that failed validation */
 };
@@ -46,6 +49,14 @@ struct event {
 	size_t size;
 	uint64_t count;		/* EV_LOST */
 	const struct stats_event *stats; /* EV_STATS */
+	struct addrsym *syms;	/* the render_ctx's, for function pointers */
+};
+
+/* Where an argument's value comes from, for what it points at: its process, and the
+ * symbols to name a function pointer with (NULL: none). */
+struct arg_env {
+	struct addrsym *syms;
+	pid_t pid;
 };
 
 /*
@@ -70,7 +81,7 @@ void render_arg(struct obuf *ob, const struct arg_out *o, const struct upt_arg_v
 		const uint8_t *data);
 /* The same with any writer. */
 void render_arg_emit(struct emit *e, const struct arg_out *o, const struct upt_arg_val *v,
-		     const uint8_t *data);
+		     const uint8_t *data, const struct arg_env *env);
 
 /* boot-time stamp -> wall-clock offset, sampled now. */
 int64_t boot_to_real_offset(void);

@@ -165,6 +165,7 @@ static void scalar_out(struct arg_out *o, struct upt_arg_spec *a, const struct p
 		break;
 	default:
 		o->rd = RD_PTR;
+		o->func_ptr = prm->dwtype && prm->dwtype->kind == SYM_T_PTR && prm->dwtype->func_ptr;
 		break;
 	}
 	o->size = prm->cls == CT_INT || prm->cls == CT_BOOL || prm->cls == CT_FLOAT ? prm->size
@@ -879,6 +880,23 @@ int probe__build(struct probe *p, const struct probe_def *def, const struct prot
 uint32_t probe__max_bytes(const struct probe *p, uint32_t i)
 {
 	return p->spec.args[i].max_bytes ?: p->spec.max_bytes;
+}
+
+bool probe__has_func_ptrs(const struct probe *p)
+{
+	uint32_t i;
+	size_t k;
+
+	for (i = 0; i < p->spec.nargs && i < UPT_MAX_ARGS; i++) {
+		const struct arg_out *o = &p->out[i];
+
+		if (o->func_ptr)
+			return true;
+		for (k = 0; o->shape && k < o->shape->n; k++)
+			if (o->shape->nodes[k].kind == SYM_S_PTR && o->shape->nodes[k].func)
+				return true;
+	}
+	return false;
 }
 
 void probe__free_heads(struct probe *p)

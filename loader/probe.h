@@ -47,6 +47,7 @@ struct arg_out {
 	size_t nenums;
 	const char *unreadable; /* "in %xmm0": the value is there, where a uprobe cannot read
 				 * it (static storage); NULL otherwise */
+	bool func_ptr;		  /* RD_PTR: a function pointer (printed with its symbol) */
 	struct sym_shapes *shape; /* RD_SHAPE (owned): how to print the bytes */
 	bool shape_in_raw;	  /* RD_SHAPE: the bytes are the register value itself (a struct
 				   * of at most 8 bytes, passed or returned in one) */
@@ -110,6 +111,9 @@ static inline bool probe_is_shown(const struct probe *p)
 {
 	return p->kind != PROBE_RETURN_ENTRY;
 }
+
+/* Does an argument of p print a function pointer (itself, or inside a struct or array)? */
+bool probe__has_func_ptrs(const struct probe *p);
 
 /* Free what output.c cached in p->head (probe__free() does this too). */
 void probe__free_heads(struct probe *p);

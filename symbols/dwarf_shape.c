@@ -71,6 +71,15 @@ static int opaque(struct shaper *s, int i, const char *why)
 	return 0;
 }
 
+/* A pointer whose pointee (through typedefs and qualifiers) is a function type. */
+static bool is_func_ptr(Dwarf_Die *ptr)
+{
+	Dwarf_Die pointee, bare;
+
+	return sym_die_type(ptr, &pointee) && sym_strip_type(&pointee, &bare) &&
+	       dwarf_tag(&bare) == DW_TAG_subroutine_type;
+}
+
 static int shape_type(struct shaper *s, int i, Dwarf_Die *type, int depth);
 
 /* ---- scalars ------------------------------------------------------------------------ */
@@ -369,6 +378,7 @@ static int shape_type(struct shaper *s, int i, Dwarf_Die *type, int depth)
 		node(s, i)->kind = SYM_S_PTR;
 		if (!node(s, i)->size)
 			node(s, i)->size = sizeof(void *);
+		node(s, i)->func = is_func_ptr(&t);
 		return 0;
 	case DW_TAG_array_type:
 		return shape_array(s, i, &t, 0, depth);

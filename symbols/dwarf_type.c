@@ -452,6 +452,7 @@ static void classify_pointer(struct sym_dwarf *d, Dwarf_Die *t, struct sym_type 
 		return;
 	out->pointee = sym_die_ref(d, &bare);
 	out->kind = sym_is_char(&bare) ? SYM_T_CHAR_PTR : SYM_T_PTR;
+	out->func_ptr = dwarf_tag(&bare) == DW_TAG_subroutine_type;
 }
 
 int sym_enumerators(Dwarf_Die *t, bool is_signed, struct sym_enumerator **enums, size_t *nenums)

@@ -49,6 +49,7 @@ struct sym_type {
 	size_t nenums;
 	uint64_t die;	  /* libdw DIE offset of the type (after typedefs/cv), for members */
 	uint64_t pointee; /* DIE offset of the pointed-to type for pointers, else 0 */
+	bool func_ptr;	  /* SYM_T_PTR: a pointer to a function */
 	uint8_t bit_off;  /* a bit-field member (sym_dwarf__member): its lowest bit, counted
 			   * from bit 0 of the byte at the member's offset; size is then the
 			   * bytes its bits touch (at most 8) */
@@ -195,7 +196,8 @@ struct sym_shape {
 			   * from `off`, at most 8) */
 	uint8_t bit_off;  /* bit-field: its lowest bit, counted from bit 0 of the byte at off */
 	uint8_t bit_size; /* bit-field width (1..64); 0: not a bit-field */
-	bool is_signed;	  /* INT, ENUM, bit-fields */
+	bool is_signed;
+	bool func;	  /* PTR: a pointer to a function (printed with its symbol) */	  /* INT, ENUM, bit-fields */
 	uint32_t count;	  /* ARRAY: elements (0: unknown bound, a flexible array member);
 			   * STRUCT/UNION: members */
 	int32_t child;	  /* ARRAY: the element's node; STRUCT/UNION: the first member; -1 */

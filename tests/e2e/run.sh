@@ -236,6 +236,12 @@ test_dwarf_aggregates() {
 		"$UPTRACE" -c "$FX/$bin" 'dw_nested(*n)' >out 2>err || fail "$bin: $(cat err)"
 		eq "$bin depth" '{"c":"DW_BLUE","on":true,"n2":{"n3":{"n4":{"n5":{"n6":{"n7":{"n8":"0x00000008"}}}}}}}' \
 			"$(jq -c '.args["*n"]' out)"
+		# function pointers with their function, while the process is there to name it
+		"$UPTRACE" -c "env DW_LINGER=1 $FX/$bin" "$FX/$bin" 'dw_typed(cb, fp)' \
+			'dw_append(ins->cb, *ins)' >out 2>err || fail "$bin: $(cat err)"
+		eq "$bin function pointers" '"<dw_sink>" "<dw_sink>" "<dw_sink>" null' \
+			"$(jq -c 'if .function == "dw_typed" then .args.cb, .args.fp else .args["ins->cb"], .args["*ins"].cb end |
+				if . == null then . else sub("^0x[0-9a-f]+ "; "") end' out | xargs -d '\n')"
 		# by value: 8 bytes in a register, and returned in rax; 32 bytes returned in
 		# memory (rax has its address); on the stack at -O0 and clang's -O2 (gcc -O2 has
 		# no location for it at the entry)
@@ -799,12 +805,13 @@ test_format_msgpack_bytes_are_bin() {
 		grep -o "a3627566c4$(printf '%02x' "$(jq -r .args.buf.data events.ndjson | head -1 | base64 -d | wc -c)")" | wc -l)"
 }
 
-# For a person at a terminal: a banner and colour on stderr; never on stdout, never when
-# stderr is not a terminal, never with -q.  `script` gives uptrace a terminal.
+# The readiness line on stderr, and for a person at a terminal more in it and colour; never
+# on stdout, no colour when stderr is not a terminal, nothing with -q.  `script` gives
+# uptrace a terminal.
 test_banner_and_colour_only_on_a_terminal() {
 	local want status cmd="$UPTRACE -c '$FLB -n 2' flb_input_log_append >events.ndjson"
 	TERM=xterm script -qec "$cmd" /dev/null >tty.txt
-	want=$(printf '\e[1muptrace:\e[0m attached 1 probe to %s (N ms); \e[1mCtrl-C\e[0m to stop\r' "$FLB")
+	want=$(printf '\e[1muptrace:\e[0m tracing 1 probe(s) and 0 trace(s) in %s (N ms); \e[1mCtrl-C\e[0m to stop\r' "$FLB")
 	sed 's/([0-9]* ms)/(N ms)/' tty.txt | grep -qxF "$want" || fail "no banner: $(cat -v tty.txt)"
 	eq "events" 2 "$(grep -c '"event_type":"uprobe"' events.ndjson)"
 	grep -q -e attached -e $'\e' events.ndjson && fail "banner or colour on stdout"
@@ -817,7 +824,7 @@ test_banner_and_colour_only_on_a_terminal() {
 	# NO_COLOR: the banner stays, the colour goes
 	NO_COLOR=1 TERM=xterm script -qec "$cmd" /dev/null >tty.txt
 	sed 's/([0-9]* ms)/(N ms)/' tty.txt |
-		grep -qxF "uptrace: attached 1 probe to $FLB (N ms); Ctrl-C to stop"$'\r' ||
+		grep -qxF "uptrace: tracing 1 probe(s) and 0 trace(s) in $FLB (N ms); Ctrl-C to stop"$'\r' ||
 		fail "NO_COLOR banner: $(cat -v tty.txt)"
 	grep -q $'\e' tty.txt && fail "colour despite NO_COLOR: $(cat -v tty.txt)"
 	# -q: nothing at all when nothing was lost
@@ -826,11 +833,18 @@ test_banner_and_colour_only_on_a_terminal() {
 	# (CMD's own output comes to stderr, the terminal, since events take stdout)
 	eq "-q at a terminal: only flb-mini's line" "calls=2 records=2 bytes=78" "$(tr -d '\r' <tty.txt)"
 	eq "-q events" 2 "$(grep -c '"event_type":"uprobe"' events.ndjson)"
-	# not a terminal: no banner, no escape
+	# not a terminal: the readiness line as scripts wait for it, no escape; with -q none
 	"$UPTRACE" -c "$FLB -n 2" flb_input_log_append >events.ndjson 2>err
-	grep -q 'attached\|Ctrl-C' err && fail "banner without a terminal: $(cat err)"
+	eq "readiness" "uptrace: tracing 1 probe(s) and 0 trace(s)" "$(grep '^uptrace: tracing' err)"
+	grep -q 'Ctrl-C' err && fail "banner without a terminal: $(cat err)"
 	grep -q $'\e' err && fail "colour without a terminal"
 	eq "summary" "uptrace: 2 events, 0 lost, 0 truncated, 0 read faults" "$(grep '^uptrace: 2' err)"
+	"$UPTRACE" -q -c "$FLB -n 2" flb_input_log_append -t exec >events.ndjson 2>err
+	eq "-q: no readiness line" "" "$(grep '^uptrace:' err)"
+	"$UPTRACE" -c "$FLB -n 2" flb_input_log_append 'flb_input_log_append%return' -t exec \
+		>events.ndjson 2>err
+	eq "readiness, a %return and a trace" "uptrace: tracing 2 probe(s) and 1 trace(s)" \
+		"$(grep '^uptrace: tracing' err)"
 }
 
 # --- loss is counted, never silent ------------------------------------------------------------
@@ -858,7 +872,7 @@ test_lost_events_are_counted() {
 test_verbose_counts_probes_as_asked() {
 	"$UPTRACE" -v -c "$FLB -n 1" 'flb_input_log_append%return' >out 2>err ||
 		fail "status $?: $(tail -3 err)"
-	eq "tracing line" "uptrace: tracing 1 probe(s) and 0 trace(s); Ctrl-C to stop" \
+	eq "tracing line" "uptrace: tracing 1 probe(s) and 0 trace(s)" \
 		"$(grep '^uptrace: tracing ' err)"
 	"$UPTRACE" -v -c "$FLB -n 1" 'flb_input_log_append(tag:str, tag_len)' >out 2>err ||
 		fail "status $?: $(tail -3 err)"
