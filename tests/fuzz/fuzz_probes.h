@@ -4,7 +4,8 @@
  *
  * render_record() checks a record against ctx->probes, so the fuzzer needs probes: these
  * cover every way an argument is printed (scalars of each size, enums, bool, pointers,
- * "<optimized out>", str, bytes, msgpack, auto, hidden lengths), a %return probe of each
+ * "<optimized out>", str, bytes, msgpack, auto, hidden lengths, char arrays, floats, and
+ * structs, arrays and bit-fields by their shapes), a %return probe of each
  * kind, the hidden entry half of a return probe (PROBE_RETURN_ENTRY), one with no arguments
  * and one with UPT_MAX_ARGS.  Names that need escaping make sure every name goes through the
  * JSON writer.
@@ -35,8 +36,33 @@ enum {
 	FP_MAX_ARGS, /* UPT_MAX_ARGS of everything */
 	FP_NO_ARGS,  /* f(), with a binary path and function name that need escaping */
 	FP_RET_AUTO, /* %return: $retval:auto[64] */
+	FP_TYPED,    /* entry: a char array, float, double, a struct, one in a register, a
+		      * bit-field (the shapes of DWARF types) */
 	FP_COUNT,
 };
+
+/* struct { int id; int bits:5; enum kind; short pair[2]; char name[6]; void *p; } */
+static struct sym_shape fuzz_struct_nodes[] = {
+	{ .kind = SYM_S_STRUCT, .size = 26, .count = 6, .child = 1, .next = -1 },
+	{ .kind = SYM_S_INT, .name = (char *)"id", .size = 4, .is_signed = true, .child = -1,
+	  .next = 2 },
+	{ .kind = SYM_S_INT, .name = (char *)"bits", .off = 4, .size = 2, .bit_off = 3,
+	  .bit_size = 5, .is_signed = true, .child = -1, .next = 3 },
+	{ .kind = SYM_S_ENUM, .name = (char *)"k\"ind", .off = 6, .size = 2, .is_signed = true,
+	  .enums = fuzz_enums, .nenums = sizeof(fuzz_enums) / sizeof(fuzz_enums[0]), .child = -1,
+	  .next = 4 },
+	{ .kind = SYM_S_ARRAY, .name = (char *)"pair", .off = 8, .size = 4, .count = 2, .child = 5,
+	  .next = 6 },
+	{ .kind = SYM_S_INT, .size = 2, .child = -1, .next = -1 },
+	{ .kind = SYM_S_CHARS, .name = (char *)"name", .off = 12, .size = 6, .child = -1,
+	  .next = 7 },
+	{ .kind = SYM_S_PTR, .name = (char *)"p", .off = 18, .size = 8, .child = -1, .next = -1 },
+};
+static struct sym_shapes fuzz_struct = { fuzz_struct_nodes, 8 };
+/* a bit-field alone: 40 bits from bit 2 of its first byte */
+static struct sym_shape fuzz_bits_node = { .kind = SYM_S_INT, .size = 6, .bit_off = 2,
+					   .bit_size = 40, .child = -1, .next = -1 };
+static struct sym_shapes fuzz_bits = { &fuzz_bits_node, 1 };
 
 static struct probe fuzz_probes[FP_COUNT] = {
 	[FP_SCALARS] = {
@@ -123,6 +149,20 @@ static struct probe fuzz_probes[FP_COUNT] = {
 		.kind = PROBE_RETURN,
 		.out = { { .name = (char *)"retval", .rd = RD_AUTO } },
 		.spec = { .nargs = 1, .flags = UPT_SPEC_RET },
+	},
+	[FP_TYPED] = {
+		.binary = (char *)"/usr/bin/fuzz",
+		.func = (char *)"typed",
+		.out = {
+			{ .name = (char *)"name", .rd = RD_CHARS },
+			{ .name = (char *)"ratio", .rd = RD_FLOAT, .size = 8 },
+			{ .name = (char *)"frac", .rd = RD_FLOAT, .size = 4 },
+			{ .name = (char *)"*rec", .rd = RD_SHAPE, .shape = &fuzz_struct },
+			{ .name = (char *)"pair", .rd = RD_SHAPE, .shape = &fuzz_struct,
+			  .shape_in_raw = true },
+			{ .name = (char *)"ins->big", .rd = RD_SHAPE, .shape = &fuzz_bits },
+		},
+		.spec = { .nargs = 6 },
 	},
 };
 

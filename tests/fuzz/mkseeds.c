@@ -126,6 +126,25 @@ static void records(void)
 		{ .raw = 2 },
 		{ .raw = 0x5000, STR("\xc1\x01") },
 	};
+	/* the struct of fuzz_probes.h: id -2, bits -3, kind 7, pair {1, 65535}, "ab", NULL */
+	static const uint8_t rec[26] = { 0xfe, 0xff, 0xff, 0xff, 0xe8, 0x00, 0x07, 0x00, 0x01,
+					 0x00, 0xff, 0xff, 'a', 'b' };
+	const struct arg typed[] = {
+		{ .raw = 0x1000, STR("dummy.0\0\0\0") },
+		{ .raw = 0x3fd0000000000000ULL }, /* 0.25 */
+		{ .raw = 0xbfc00000 },		  /* -1.5f */
+		{ .raw = 0x2000, .data = rec, .len = sizeof(rec) },
+		{ .raw = 0x0000ffff00000005ULL },
+		{ .raw = 0x3000, STR("\x68\x45\x23\x01\x00\x00") },
+	};
+	const struct arg typed_cut[] = {
+		{ .raw = 0x1000, STR("abc"), .full_len = 32, .flags = UPT_ARG_TRUNC },
+		{ .raw = 0x7ff8000000000000ULL }, /* NaN: null */
+		{ .raw = 0x7f800000 },		  /* inf: null */
+		{ .raw = 0x2000, .data = rec, .len = 11, .full_len = 26, .flags = UPT_ARG_TRUNC },
+		{ .raw = 0 },
+		{ .raw = 0x3000, STR("\x68"), .full_len = 6, .flags = UPT_ARG_TRUNC },
+	};
 	const struct arg ret_int[] = { { .raw = 0xffffffff } };
 	const struct arg ret_str[] = { { .raw = 0x7fff0000, STR("/home/user\0"), .slot = 16 } };
 	const struct arg ret_auto[] = { { .raw = 0x6000, .data = flb_legacy,
@@ -160,6 +179,8 @@ static void records(void)
 	put_record("many", FP_MAX_ARGS, UPT_REC_CALL, 0, 0, many, UPT_MAX_ARGS);
 	put_record("no-args", FP_NO_ARGS, UPT_REC_CALL, 0, 0, NULL, 0);
 	put_record("ret-auto", FP_RET_AUTO, UPT_REC_RET, 5, 77, ret_auto, 1);
+	put_record("typed", FP_TYPED, UPT_REC_CALL, 0, 0, typed, NARGS(typed));
+	put_record("typed-cut", FP_TYPED, UPT_REC_CALL, 0, 0, typed_cut, NARGS(typed_cut));
 }
 
 /* ---- msgpack ------------------------------------------------------------------------------ */
