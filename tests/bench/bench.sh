@@ -400,8 +400,8 @@ many_run perf-214 1 tracing env UPTRACE_NO_UPROBE_MULTI=1 "$UPTRACE" -v -o "$W/e
 [ "$BENCH_MANY" = all ] && many_run perf-2000 1 tracing env UPTRACE_NO_UPROBE_MULTI=1 \
 	"$UPTRACE" -v -o "$W/events" -c "$MANY" 'fn_*'
 if [ $HAVE_BT = 1 ]; then
-	# bpftrace 0.17 refuses more than 512 programs unless told it may make more
-	BT=(env BPFTRACE_MAX_BPF_PROGS=4096 bpftrace)
+	# bpftrace 0.17 refuses more than 512 programs and probes unless told it may make more
+	BT=(env BPFTRACE_MAX_BPF_PROGS=4096 BPFTRACE_MAX_PROBES=4096 bpftrace)
 	many_run bt-214 1 ready "${BT[@]}" -e "$BT_214 $BT_PROG" -c "$MANY"
 	[ "$BENCH_MANY" != quick ] && many_run bt-2000 1 ready "${BT[@]}" -e "$BT_ALL $BT_PROG" -c "$MANY"
 fi
