@@ -32,9 +32,10 @@ FUZZ_LIBS := -lbpf -lelf -ldw -lcapstone -lmsgpackc -lz -lm
 
 # The sources each target exercises, besides its own fuzz_T.c.
 FUZZ_SRCS_mpjson := loader/json.c loader/mpjson.c
-# output.c hands kernel records to ktrace.c, which brings the skeleton and symbols/ along
+# output.c hands kernel records to ktrace.c, which brings the skeleton and symbols/ along,
+# and function pointers to addrsym.c
 FUZZ_SRCS_record := loader/json.c loader/emit.c loader/mpjson.c loader/output.c loader/ktrace.c \
-	loader/links.c loader/stats.c loader/util.c \
+	loader/links.c loader/stats.c loader/util.c loader/addrsym.c \
 	$(wildcard symbols/*.c)
 FUZZ_SRCS_spec := loader/spec.c loader/util.c
 FUZZ_SRCS_elf := symbols/elf.c symbols/lookup.c

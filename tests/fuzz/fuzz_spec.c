@@ -53,11 +53,13 @@ static void fuzz_spec_check_def(const struct probe_def *d, const char *text)
 		FUZZ_CHECK(f->text && f->base && *f->base, "fetch %d of '%s' lacks text", i, text);
 		FUZZ_CHECK(f->nmembers >= 0 && f->nmembers <= UPT_MAX_DEREF, "%d members",
 			   f->nmembers);
+		/* a step is a member (a name) or an index (NULL, f->index[j]) */
 		for (j = 0; j < f->nmembers; j++)
-			FUZZ_CHECK(f->members[j] && *f->members[j], "empty member");
+			FUZZ_CHECK(!f->members[j] || *f->members[j], "empty member");
 		FUZZ_CHECK(f->type >= FT_DEFAULT && f->type <= FT_AUTO, "type %d", f->type);
 		FUZZ_CHECK(!f->len_expr || f->has_len, "len_expr without has_len");
-		FUZZ_CHECK(!f->has_len || f->len_expr || f->len_num,
+		/* [0] without a TYPE may index an array: probe.c refuses it as a length */
+		FUZZ_CHECK(!f->has_len || f->len_expr || f->len_num || f->type == FT_DEFAULT,
 			   "a length of 0 accepted in '%s'", text);
 		FUZZ_CHECK(!f->has_len || f->type == FT_DEFAULT || f->type == FT_STR ||
 				   f->type == FT_BYTES || f->type == FT_MSGPACK ||
@@ -121,9 +123,10 @@ static void fuzz_spec_same(const struct probe_def *a, const struct probe_def *b,
 				   fuzz_spec_streq(x->len_expr, y->len_expr),
 			   "fetch %d of '%s' does not round-trip as '%s'", i, a->text, text);
 		for (j = 0; j < x->nmembers; j++)
-			FUZZ_CHECK(!strcmp(x->members[j], y->members[j]) &&
-					   x->arrow[j] == y->arrow[j],
-				   "member %d of fetch %d of '%s' does not round-trip", j, i,
+			FUZZ_CHECK(fuzz_spec_streq(x->members[j], y->members[j]) &&
+					   (x->members[j] ? x->arrow[j] == y->arrow[j]
+							  : x->index[j] == y->index[j]),
+				   "step %d of fetch %d of '%s' does not round-trip", j, i,
 				   a->text);
 	}
 }
