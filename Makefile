@@ -36,7 +36,7 @@ WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) -MMD -MP -I$(OUTPUT) -Iprobes -Iloader -Isymbols \
 	-DUPTRACE_VERSION='"$(VERSION)"' -D_GNU_SOURCE
-LIBS := -lbpf -lelf -ldw -lcapstone -lmsgpackc -lz -lm -lpthread
+LIBS := -lbpf -lelf -ldw -lcapstone -lmsgpackc -lz -lm -lpthread -lstdc++
 
 # ASan+UBSan flavour of everything, in its own tree: make SAN=1
 ifeq ($(SAN),1)
@@ -254,7 +254,7 @@ version:
 dist-version:
 	echo '$(VERSION)' >VERSION
 
-DEB_PKGS := make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
+DEB_PKGS := make gcc g++ clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libmsgpack-dev libcmocka-dev pkg-config jq binutils bpftrace libcapstone-dev xz-utils \
 	util-linux libclang-rt-14-dev groff-base man-db dpkg-dev debootstrap bsdutils sqlite3 openssl iproute2 \
 	qemu-system-x86 busybox-static

@@ -464,6 +464,9 @@ static int fill_decl(struct sym_dwarf *d, struct fn *fn, const char *name, struc
 	const char *s = dwarf_diename(&fn->die);
 	Dwarf_Die t;
 
+	/* a C++ method's DW_AT_name is "send": the symbol's demangled name says which */
+	if (name && strstr(name, "::"))
+		s = name;
 	out->name = strdup(s ? s : name ? name : "?");
 	if (!out->name)
 		return -ENOMEM;

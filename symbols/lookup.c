@@ -45,12 +45,89 @@ struct sym_pat {
 struct cand {
 	struct sym_ent ent;
 	uint64_t offset;
+	const char *sig; /* a C++ function: its demangled signature (overloads differ there) */
 };
 
 struct cands {
 	struct cand *v;
 	size_t n, cap;
+	char **names; /* demangled names the candidates point at */
+	size_t nnames;
 };
+
+static void cands_free(struct cands *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nnames; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->v);
+}
+
+/* Keep name (malloc'ed) for as long as the candidates; -ENOMEM frees it. */
+static int cands_keep(struct cands *c, char *name)
+{
+	char **v = realloc(c->names, (c->nnames + 1) * sizeof(*v));
+
+	if (!v) {
+		free(name);
+		return -ENOMEM;
+	}
+	c->names = v;
+	c->names[c->nnames++] = name;
+	return 0;
+}
+
+/* The C++ runtime's demangler (libstdc++, a C ABI function). */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/*
+ * A C++ function's name as C++ spells it, without its parameters: "ns::Conn::send" for
+ * _ZN2ns4Conn4sendEPKcm, "ns::Conn::operator()" for its call operator; *sig the whole
+ * demangled name, parameters included.  NULL when the symbol is not a mangled name (or
+ * does not demangle).  The caller frees both.
+ */
+static char *cxx_name(const struct sym_ent *s, char **sig)
+{
+	char mangled[1024], *full, *q;
+	int status = -1, angle = 0;
+
+	if (s->name_len < 3 || strncmp(s->name, "_Z", 2) || s->name_len >= sizeof(mangled))
+		return NULL;
+	memcpy(mangled, s->name, s->name_len);
+	mangled[s->name_len] = '\0';
+	full = __cxa_demangle(mangled, NULL, NULL, &status);
+	if (status || !full) {
+		free(full);
+		return NULL;
+	}
+	/* the parameter list: the first '(' outside template arguments, but operator()'s */
+	for (q = full; *q; q++) {
+		if (!strncmp(q, "operator", 8)) {
+			q += 8;
+			if (!strncmp(q, "()", 2))
+				q++;
+			else
+				while (*q && *q != '(' && q[1] != '(')
+					q++; /* operator<, operator<<, ...: not brackets */
+			continue;
+		}
+		if (*q == '<')
+			angle++;
+		else if (*q == '>' && angle)
+			angle--;
+		else if (*q == '(' && !angle)
+			break;
+	}
+	*sig = strdup(full);
+	if (!*sig) {
+		free(full);
+		return NULL;
+	}
+	*q = '\0';
+	return full;
+}
 
 bool sym_is_glob(const char *pattern)
 {
@@ -178,18 +255,42 @@ static int cands_push(struct cands *c, const struct sym_ent *s, uint64_t offset)
 /* The one pass: every defined function that matches and has a file offset to probe. */
 static int collect(const struct sym_elf *e, const struct sym_pat *p, struct cands *c)
 {
+	/* C++ functions go by their demangled names, unless a mangled one is asked for */
+	bool cxx = strncmp(p->base, "_Z", 2) != 0;
 	const struct sym_ent *s;
 	struct sym_iter it;
+	struct sym_ent d;
+	char *name, *sig = NULL;
 	uint64_t off;
 
 	sym_iter__init(&it, e);
 	while ((s = sym_iter__next(&it))) {
-		if (!s->defined || !name_match(p, s) || !suffix_match(p, s))
+		if (!s->defined)
 			continue;
-		if (!sym_addr_offset(e, s->addr, &off))
-			continue; /* not mapped from the file: nothing a uprobe could hit */
+		name = cxx ? cxx_name(s, &sig) : NULL;
+		if (name) {
+			d = *s;
+			d.name = name;
+			d.name_len = strlen(name);
+			s = &d;
+		}
+		/* an offset: not mapped from the file is nothing a uprobe could hit */
+		if (!name_match(p, s) || !suffix_match(p, s) || !sym_addr_offset(e, s->addr, &off)) {
+			if (name) {
+				free(name);
+				free(sig);
+			}
+			continue;
+		}
+		if (name && cands_keep(c, name)) {
+			free(sig);
+			return -ENOMEM;
+		}
+		if (name && cands_keep(c, sig))
+			return -ENOMEM;
 		if (cands_push(c, s, off))
 			return -ENOMEM;
+		c->v[c->n - 1].sig = name ? sig : NULL;
 	}
 	return 0;
 }
@@ -338,7 +439,7 @@ int sym_elf__find(struct sym_elf *e, const char *pattern, struct sym_func **out,
 		for (i = 0; !err && i < n; i++)
 			err = cand_to_func(&c.v[i], &f[i]);
 	}
-	free(c.v);
+	cands_free(&c);
 	free(p.buf);
 	if (err) {
 		sym_funcs__free(f, n);
@@ -420,7 +521,10 @@ static int report_ambiguous(const struct sym_elf *e, const struct cands *c, cons
 			}
 			fputs(i ? ", " : "", fl);
 			by_file = print_selector(fl, c, i);
-			fprintf(fl, " (0x%llx, %llu bytes", (unsigned long long)s->addr,
+			fputs(" (", fl);
+			if (c->v[i].sig)
+				fprintf(fl, "%s, ", c->v[i].sig);
+			fprintf(fl, "0x%llx, %llu bytes", (unsigned long long)s->addr,
 				(unsigned long long)s->size);
 			if (s->file && !by_file)
 				fprintf(fl, ", %s", s->file);
@@ -711,7 +815,7 @@ int sym_elf__resolve(struct sym_elf *e, const char *name, struct sym_func *out)
 		err = report_ambiguous(e, &c, name);
 	else if ((err = cand_to_func(&c.v[0], out)))
 		sym_pr("%s: out of memory looking up '%s'\n", e->path, name);
-	free(c.v);
+	cands_free(&c);
 	free(p.buf);
 	return err;
 }

@@ -252,6 +252,32 @@ test_dwarf_aggregates() {
 	done
 }
 
+# C++ (issue #14): functions by their demangled names in -l, --names, probes and events;
+# overloads listed as ambiguous, each with its signature and how to pick it; a method's
+# this and a reference are addresses, followed with -> and printed whole with *.
+test_cxx_names_overloads_and_classes() {
+	local bin="$FX/cxx-O0" send
+	eq "-l" "int ns::Conn::flush(class Conn *const this, const struct Peer & to)
+int ns::Conn::send(class Conn *const this, const char *buf, size_t n)
+int ns::Conn::send(class Conn *const this, int code)" "$("$UPTRACE" -l "$bin" 'ns::*')"
+	eq "--names" "ns::Conn::flush
+ns::Conn::send" "$("$UPTRACE" --names "$bin" 'ns::*')"
+	expect_usage_error "function 'ns::Conn::send' is ambiguous, 2 functions have that name: ns::Conn::send@0x[0-9a-f]* (ns::Conn::send(char const\\*, unsigned long), " \
+		"$bin" ns::Conn::send
+	grep -q "ns::Conn::send@0x[0-9a-f]* (ns::Conn::send(int), " err || fail "$(cat err)"
+	send=$(grep -o "ns::Conn::send@0x[0-9a-f]* (ns::Conn::send(int)" err | cut -d' ' -f1)
+	"$UPTRACE" -c "$bin" ns::Conn::flush 'ns::Conn::flush(to->id, to->name, *this)' "$send" \
+		"$send%return" >out 2>err || fail "status $?: $(cat err)"
+	eq "functions" "ns::Conn::send ns::Conn::send ns::Conn::flush ns::Conn::flush" \
+		"$(jq -r .function out | xargs)"
+	eq "send(int)" '{"this":"0x","code":1}' \
+		"$(jq -c 'select(.event_type == "uprobe" and .function == "ns::Conn::send") | .args | .this |= .[0:2]' out)"
+	eq "its return" 4 "$(jq -r 'select(.event_type == "uretprobe") | .retval' out)"
+	eq "members through this and a reference" '{"to->id":7,"to->name":"peer","*this":{"fd":3,"sent":6,"peer":{"id":7,"name":"peer"}}}' \
+		"$(jq -c 'select(.args["to->id"]) | .args' out)"
+	eq "defaults" '["this","to"]' "$(jq -c 'select(.args.to) | .args | keys_unsorted' out)"
+}
+
 # The probe Fluent Bit users write first: which input appended, and its records.  flb-mini's
 # struct flb_input_instance has Fluent Bit's char name[32].
 test_flagship_instance_name() {

@@ -741,6 +741,36 @@ static int setup(void **state)
 	return capture_setup("test_symbols", &fixture_dir);
 }
 
+/* C++: demangled names match (globs too), the mangled one still does, overloads are one
+ * name at two addresses. */
+static void test_cxx_names(void **state)
+{
+	struct sym_elf *e = open_fx("cxx-O0");
+	struct sym_func *f, one;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(sym_elf__find(e, "ns::Conn::*", &f, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(f[0].name, "ns::Conn::flush");
+	assert_string_equal(f[1].name, "ns::Conn::send");
+	assert_string_equal(f[2].name, "ns::Conn::send");
+	assert_true(f[1].addr != f[2].addr);
+	sym_funcs__free(f, n);
+	assert_int_equal(sym_elf__resolve(e, "ns::Conn::flush", &one), 0);
+	assert_string_equal(one.name, "ns::Conn::flush");
+	sym_func__clear(&one);
+	assert_int_equal(sym_elf__resolve(e, "_ZN2ns4Conn4sendEi", &one), 0);
+	assert_string_equal(one.name, "_ZN2ns4Conn4sendEi");
+	sym_func__clear(&one);
+	msg_reset();
+	assert_int_equal(sym_elf__resolve(e, "ns::Conn::send", &one), -ENOTUNIQ);
+	assert_int_equal(msg_count, 1);
+	assert_non_null(strstr(msg, "(ns::Conn::send(int), "));
+	assert_non_null(strstr(msg, "(ns::Conn::send(char const*, unsigned long), "));
+	sym_elf__close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -773,6 +803,7 @@ int main(void)
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_libc),
 		cmocka_unit_test(test_print_hook),
+		cmocka_unit_test(test_cxx_names),
 	};
 
 	return cmocka_run_group_tests_name("symbols", tests, setup, NULL);
