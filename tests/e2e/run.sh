@@ -211,11 +211,11 @@ test_dwarf_arguments_O0_and_O2() {
 }
 
 # C values the way gdb prints them (issue #14): arrays, structs, unions, bit-fields, indexes,
-# *x, a long double, structs passed and returned by value; gcc -O0 and -O2, and clang -O2
-# when the fixture could be built (fixtures.mk skips it without clang).
+# *x, a long double, structs passed and returned by value; gcc and clang, -O0 and -O2
+# (fixtures.mk skips clang's without clang).
 test_dwarf_aggregates() {
 	local bin bins=(dw-O0 dw-O2)
-	[ -x "$FX/dw-clang-O2" ] && bins+=(dw-clang-O2)
+	[ -x "$FX/dw-clang-O2" ] && bins+=(dw-clang-O0 dw-clang-O2)
 	for bin in "${bins[@]}"; do
 		local m='ins->vals, ins->vals[2], ins->pair, ins->flag, ins->kind, ins->sbits, ins->big'
 		m+=', ins->grid, ins->grid[1][2], ins->p_ins, ins->wide, ins->tag[0]'
