@@ -28,7 +28,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
 	-Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP -D_GNU_SOURCE \
 	-I$(OUTPUT) -Iprobes -Iloader -Isymbols -I$(FUZZ_SRC)
 FUZZ_LDFLAGS := $(FUZZ_SAN) -fsanitize=fuzzer
-FUZZ_LIBS := -lbpf -lelf -ldw -lcapstone -lmsgpackc -lz -lm
+FUZZ_LIBS := -lbpf -lelf -ldw -lcapstone -lmsgpackc -lz -lm -lstdc++
 
 # The sources each target exercises, besides its own fuzz_T.c.
 FUZZ_SRCS_mpjson := loader/json.c loader/mpjson.c
