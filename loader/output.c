@@ -384,7 +384,8 @@ static void put_shape(struct emit *e, const struct sym_shapes *sh, int32_t i, co
 	uint64_t v;
 	size_t k;
 
-	/* a scalar cut short (a capture cut at --max-bytes, a record that lies) has no value */
+	/* a scalar (INT .. PTR) cut short (a capture cut at --max-bytes, a record that lies)
+	 * has no value */
 	if (s->kind <= SYM_S_PTR && (s->size > n || s->size > 8)) {
 		emit_null(e);
 		return;

@@ -30,8 +30,8 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
-#include <sys/epoll.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -720,9 +720,8 @@ int tracer__attach(struct tracer *t)
 
 int tracer__consume(struct tracer *t, bool *more)
 {
-	int err;
-
 	struct epoll_event ev;
+	int err;
 
 	/* take the edge first: a wakeup from now on makes the fd readable again */
 	epoll_wait(t->epfd, &ev, 1, 0);

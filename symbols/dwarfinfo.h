@@ -169,7 +169,8 @@ int sym_dwarf__element(struct sym_dwarf *d, const struct sym_type *arr, uint64_t
 /*
  * The shape of a C value, for printing it from its bytes the way a C programmer reads it:
  * a struct as its members, an array as its elements, a bit-field as its bits.  A tree,
- * flattened into an array of nodes; node 0 is the value itself.
+ * flattened into an array of nodes; node 0 is the value itself.  The scalar kinds come
+ * first, up to SYM_S_PTR: output.c counts on it.
  */
 enum sym_shape_kind {
 	SYM_S_INT,    /* an integer of `size` bytes (char too), is_signed; a bit-field when
