@@ -311,25 +311,33 @@ static bool find_param_dw(const struct proto *proto, const char *name)
 	return i >= 0 && proto->params[i].dwtype;
 }
 
-/* Owned copies of an enum's enumerators, for printing names instead of numbers. */
-static int copy_enums(struct arg_out *o, const struct sym_type *t)
+/*
+ * Owned copies of the enumerators of t into *out, *n counting those made (what there is
+ * to free after an -ENOMEM too).
+ */
+static int dup_enumerators(const struct sym_type *t, struct sym_enumerator **out, size_t *n)
 {
 	size_t i;
 
-	if (!t || t->kind != SYM_T_ENUM || !t->nenums)
-		return 0;
-	o->enums = calloc(t->nenums, sizeof(*o->enums));
-	if (!o->enums)
+	*out = calloc(t->nenums, sizeof(**out));
+	if (!*out)
 		return -ENOMEM;
-	for (i = 0; i < t->nenums; i++) {
-		o->enums[i].value = t->enums[i].value;
-		o->enums[i].name = strdup(t->enums[i].name);
-		o->nenums++;
-		if (!o->enums[i].name)
+	for (i = 0; i < t->nenums; i++, (*n)++) {
+		(*out)[i].value = t->enums[i].value;
+		(*out)[i].name = strdup(t->enums[i].name);
+		if (!(*out)[i].name)
 			return -ENOMEM;
 	}
-	o->rd = RD_ENUM;
 	return 0;
+}
+
+/* An enum's enumerators, for printing names instead of numbers. */
+static int copy_enums(struct arg_out *o, const struct sym_type *t)
+{
+	if (!t || t->kind != SYM_T_ENUM || !t->nenums)
+		return 0;
+	o->rd = RD_ENUM;
+	return dup_enumerators(t, &o->enums, &o->nenums);
 }
 
 /* A scalar or pointer of DWARF type t: the same typing rules as a parameter. */
@@ -441,7 +449,6 @@ static void capture_in_place(struct probe *p, int i, uint32_t size, enum render 
 static int bitfield_shape(struct arg_out *o, const struct sym_type *t)
 {
 	struct sym_shape *n;
-	size_t k;
 
 	o->shape = calloc(1, sizeof(*o->shape));
 	if (!o->shape)
@@ -456,18 +463,7 @@ static int bitfield_shape(struct arg_out *o, const struct sym_type *t)
 	n->bit_size = t->bit_size;
 	n->is_signed = t->is_signed;
 	n->child = n->next = -1;
-	if (!t->nenums)
-		return 0;
-	n->enums = calloc(t->nenums, sizeof(*n->enums));
-	if (!n->enums)
-		return -ENOMEM;
-	for (k = 0; k < t->nenums; k++, n->nenums++) {
-		n->enums[k].value = t->enums[k].value;
-		n->enums[k].name = strdup(t->enums[k].name);
-		if (!n->enums[k].name)
-			return -ENOMEM;
-	}
-	return 0;
+	return t->nenums ? dup_enumerators(t, &n->enums, &n->nenums) : 0;
 }
 
 /* A struct, union or array where it is in memory: all of it, printed by its shape. */
