@@ -109,19 +109,34 @@ static void put_scalar(struct emit *e, const struct arg_out *o, uint64_t raw,
 	}
 }
 
-/* An enum: its enumerator's name, or the number when no enumerator has that value. */
-static void put_enum(struct emit *e, const struct arg_out *o, uint64_t raw)
+/*
+ * An enum's value v (sign-extended when the enum is signed): its enumerator's name, or the
+ * number when no enumerator has that value.
+ */
+static void put_enumerator(struct emit *e, const struct sym_enumerator *en, size_t n, uint64_t v,
+			   bool is_signed)
 {
-	int64_t v = sign_extend(raw, o->size);
 	size_t i;
 
-	for (i = 0; i < o->nenums; i++) {
-		if (o->enums[i].value == v) {
-			emit_cstr(e, o->enums[i].name);
+	for (i = 0; i < n; i++) {
+		if ((uint64_t)en[i].value == v) {
+			emit_cstr(e, en[i].name);
 			return;
 		}
 	}
-	emit_s64(e, v);
+	if (is_signed)
+		emit_s64(e, (int64_t)v);
+	else
+		emit_u64(e, v);
+}
+
+static void put_enum(struct emit *e, const struct arg_out *o, uint64_t raw)
+{
+	uint64_t v = o->size && o->size < 8 ? raw & ((1ULL << o->size * 8) - 1) : raw;
+
+	if (o->enum_signed)
+		v = (uint64_t)sign_extend(raw, o->size);
+	put_enumerator(e, o->enums, o->nenums, v, o->enum_signed);
 }
 
 /* Length of valid UTF-8 text, allowing a multi-byte sequence cut by the end of a capture. */
@@ -402,16 +417,7 @@ static void put_shape(struct emit *e, const struct sym_shapes *sh, int32_t i, co
 		emit_bool(e, shape_int(s, d, &neg) != 0);
 		break;
 	case SYM_S_ENUM:
-		v = shape_int(s, d, &neg);
-		for (k = 0; k < s->nenums; k++)
-			if ((uint64_t)s->enums[k].value == v)
-				break;
-		if (k < s->nenums)
-			emit_cstr(e, s->enums[k].name);
-		else if (neg)
-			emit_s64(e, (int64_t)v);
-		else
-			emit_u64(e, v);
+		put_enumerator(e, s->enums, s->nenums, shape_int(s, d, &neg), s->is_signed);
 		break;
 	case SYM_S_FLOAT:
 		put_float(e, (uint8_t)s->size, load_le(d, s->size == 4 ? 4 : 8));

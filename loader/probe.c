@@ -337,6 +337,7 @@ static int copy_enums(struct arg_out *o, const struct sym_type *t)
 	if (!t || t->kind != SYM_T_ENUM || !t->nenums)
 		return 0;
 	o->rd = RD_ENUM;
+	o->enum_signed = t->is_signed;
 	return dup_enumerators(t, &o->enums, &o->nenums);
 }
 

@@ -45,6 +45,7 @@ struct arg_out {
 	uint8_t size; /* bytes of a scalar, for sign extension */
 	struct sym_enumerator *enums; /* RD_ENUM */
 	size_t nenums;
+	bool enum_signed; /* RD_ENUM: the enum's type is signed (its values sign-extend) */
 	const char *unreadable; /* "in %xmm0": the value is there, where a uprobe cannot read
 				 * it (static storage); NULL otherwise */
 	bool func_ptr;		  /* RD_PTR: a function pointer (printed with its symbol) */

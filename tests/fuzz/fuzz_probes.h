@@ -25,7 +25,7 @@ static struct sym_enumerator fuzz_enums[] = {
 };
 
 #define FUZZ_ENUM { .name = (char *)"kind", .rd = RD_ENUM, .size = 4, .enums = fuzz_enums, \
-		    .nenums = sizeof(fuzz_enums) / sizeof(fuzz_enums[0]) }
+		    .nenums = sizeof(fuzz_enums) / sizeof(fuzz_enums[0]), .enum_signed = true }
 
 enum {
 	FP_SCALARS,  /* entry: every scalar rendering */

@@ -165,6 +165,42 @@ static void test_msgpack_values(void **state)
 			    "{\"value\":1,\"truncated\":true,\"length\":100}");
 }
 
+/*
+ * Enums by name: a signed enum's negative enumerator, and an unsigned one's above
+ * INT32_MAX (enum dw_mode's DW_MODE_BIG = 0x80000000u), which sign-extending its 4 bytes
+ * would miss; values no enumerator has as numbers, signed as the enum is.
+ */
+static void test_enums(void **state)
+{
+	static struct sym_enumerator color[] = { { 7, "BLUE" }, { -2, "BLACK" } };
+	static struct sym_enumerator mode[] = { { 2, "WRITE" }, { 0x80000000LL, "BIG" } };
+	struct arg_out o = { .name = "x", .rd = RD_ENUM, .size = 4, .enums = color, .nenums = 2,
+			     .enum_signed = true };
+	struct upt_arg_val v = { .raw = 0xfffffffe };
+
+	(void)state;
+	ob_reset(&ob);
+	render_arg(&ob, &o, &v, NULL);
+	ob_putc(&ob, 0);
+	assert_string_equal(ob.buf, "\"BLACK\"");
+	v.raw = 0xfffffff0;
+	ob_reset(&ob);
+	render_arg(&ob, &o, &v, NULL);
+	ob_putc(&ob, 0);
+	assert_string_equal(ob.buf, "-16");
+	o = (struct arg_out){ .name = "x", .rd = RD_ENUM, .size = 4, .enums = mode, .nenums = 2 };
+	v.raw = 0xdead000080000000ULL; /* the register's upper half is not the enum's */
+	ob_reset(&ob);
+	render_arg(&ob, &o, &v, NULL);
+	ob_putc(&ob, 0);
+	assert_string_equal(ob.buf, "\"BIG\"");
+	v.raw = 0x90000000;
+	ob_reset(&ob);
+	render_arg(&ob, &o, &v, NULL);
+	ob_putc(&ob, 0);
+	assert_string_equal(ob.buf, "2415919104");
+}
+
 static void test_faults(void **state)
 {
 	struct upt_arg_val v = { .raw = 0xdead, .err = -14, .flags = UPT_ARG_FAULT };
@@ -449,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_faults),	    cmocka_unit_test(test_record),
 		cmocka_unit_test(test_record_head_per_thread),
 		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_enums),
 		cmocka_unit_test(test_lying_records),
 		cmocka_unit_test(test_return_record),
 	};
